@@ -1,0 +1,82 @@
+//! The HTTP surface: the original gateway's routes under `/api`, the live audit stream and the
+//! health checks. Handlers translate HTTP to calls on the backend and back, nothing more.
+
+mod audit;
+mod extract;
+mod flights;
+mod health;
+mod passengers;
+
+use crate::command::Commands;
+use crate::error::ApiError;
+use crate::event_store::EventStore;
+use crate::projection::Projection;
+use crate::read_model::ReadModel;
+use axum::extract::Request;
+use axum::http::StatusCode;
+use axum::routing::get;
+use axum::Router;
+use std::sync::Arc;
+use std::time::Duration;
+use tower_http::cors::CorsLayer;
+use tower_http::timeout::TimeoutLayer;
+
+/// The largest request body accepted.
+pub const MAX_BODY: usize = 64 * 1024;
+/// No request may hold a connection longer than this (the live stream's body is not a request
+/// in this sense: it streams after its answer has started).
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+
+pub struct App {
+    pub commands: Commands,
+    pub read_model: ReadModel,
+    pub projection: Projection,
+    pub store: Arc<dyn EventStore>,
+}
+
+pub fn router(app: Arc<App>) -> Router {
+    let api = Router::new()
+        .route(
+            "/flights",
+            get(flights::list)
+                .post(flights::create)
+                .put(flights::update)
+                .delete(flights::delete),
+        )
+        .route("/flights/{id}", get(flights::get))
+        .route("/flights/exists/{id}", get(flights::exists))
+        .route(
+            "/passengers",
+            axum::routing::post(passengers::create).put(passengers::update),
+        )
+        .route("/passengers/{id}", get(passengers::get))
+        .route("/passengers/flight/{flight_id}", get(passengers::of_flight))
+        .route("/auditlog/all", get(audit::all))
+        .route("/auditlog/flights", get(audit::flights))
+        .route("/auditlog/passengers", get(audit::passengers))
+        .route("/auditlog/stream", get(audit::stream));
+    Router::new()
+        .nest("/api", api)
+        .route("/health/live", get(health::live))
+        .route("/health/ready", get(health::ready))
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            REQUEST_TIMEOUT,
+        ))
+        // The original gateway answered CORS for any origin, header and method.
+        .layer(CorsLayer::permissive())
+        .with_state(app)
+}
+
+async fn not_found(request: Request) -> ApiError {
+    ApiError::NotFound(format!("there is no route {}", request.uri().path()))
+}
+
+async fn method_not_allowed(request: Request) -> ApiError {
+    ApiError::MethodNotAllowed {
+        method: request.method().to_string(),
+        path: request.uri().path().to_owned(),
+    }
+}

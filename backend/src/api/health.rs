@@ -1,0 +1,41 @@
+use super::App;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::Json;
+use serde_json::{json, Value};
+use std::sync::Arc;
+
+pub async fn live() -> Json<Value> {
+    Json(json!({ "status": "live" }))
+}
+
+/// Ready when both stores answer and the read model has caught up with the log.
+pub async fn ready(State(app): State<Arc<App>>) -> (StatusCode, Json<Value>) {
+    let not_ready = |reason: String| {
+        (
+            StatusCode::SERVICE_UNAVAILABLE,
+            Json(json!({ "status": "not ready", "reason": reason })),
+        )
+    };
+    let head = match app.store.last_position().await {
+        Ok(head) => head,
+        Err(e) => return not_ready(e.to_string()),
+    };
+    if let Err(e) = app.read_model.ping().await {
+        return not_ready(e.to_string());
+    }
+    let progress = app.projection.progress();
+    if !progress.following {
+        return not_ready("the projection is not following the event log".into());
+    }
+    if progress.applied < head {
+        return not_ready(format!(
+            "the read model is catching up: at {:?} of {:?}",
+            progress.applied, head
+        ));
+    }
+    (
+        StatusCode::OK,
+        Json(json!({ "status": "ready", "position": progress.applied })),
+    )
+}

@@ -1,0 +1,42 @@
+use super::extract::{Body, Id};
+use super::App;
+use crate::error::{created, outcome, ApiError};
+use axum::extract::State;
+use axum::Json;
+use flightdeck_core::contract::{CreatePassenger, Created, Outcome, Passenger, UpdatePassenger};
+use std::sync::Arc;
+use uuid::Uuid;
+
+pub async fn get(State(app): State<Arc<App>>, Id(id): Id) -> Result<Json<Passenger>, ApiError> {
+    app.read_model
+        .passenger(id)
+        .await?
+        .map(Json)
+        .ok_or_else(|| ApiError::NotFound(format!("passenger with id '{id}' does not exist")))
+}
+
+pub async fn of_flight(
+    State(app): State<Arc<App>>,
+    Id(flight_id): Id,
+) -> Result<Json<Vec<Passenger>>, ApiError> {
+    Ok(Json(app.read_model.passengers_of(flight_id).await?))
+}
+
+pub async fn create(
+    State(app): State<Arc<App>>,
+    Body(request): Body<CreatePassenger>,
+) -> Result<Json<Created>, ApiError> {
+    let id = Uuid::new_v4();
+    let result = match request.command(id) {
+        Ok(command) => app.commands.execute(&command).await,
+        Err(refused) => Err(refused.into()),
+    };
+    created(id, result)
+}
+
+pub async fn update(
+    State(app): State<Arc<App>>,
+    Body(request): Body<UpdatePassenger>,
+) -> Result<Json<Outcome>, ApiError> {
+    outcome(app.commands.update_passenger(&request).await)
+}

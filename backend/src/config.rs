@@ -1,0 +1,188 @@
+//! How the backend is configured: flags with environment fallbacks.
+
+use crate::read_model::{redact, ReadDb};
+use clap::Parser;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+#[derive(Parser, Debug, Clone)]
+#[command(
+    name = "flightdeck-backend",
+    version,
+    about = "Flightdeck's event-sourced backend: the original flights, passengers and audit-log HTTP contract, plus a live audit stream."
+)]
+pub struct Args {
+    /// Address to listen on.
+    #[arg(long, env = "BIND_ADDR", default_value = "127.0.0.1:8080")]
+    pub bind: SocketAddr,
+    /// Directory for the embedded stores [default: the platform data directory]/flightdeck.
+    #[arg(long, env = "FLIGHTDECK_DATA_DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// Event store: sqlite://PATH [default: events.db in the data directory].
+    #[arg(long, env = "EVENTSTORE_URL")]
+    pub events: Option<String>,
+    /// Read model: sqlite://PATH or postgres://... [default: read.db in the data directory].
+    #[arg(long = "read-db", env = "DATABASE_URL")]
+    pub read_db: Option<String>,
+    /// Empty the read model and rebuild it from the event log, then serve.
+    #[arg(long)]
+    pub rebuild: bool,
+}
+
+/// Where the events are kept.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum EventsDb {
+    Sqlite(PathBuf),
+}
+
+#[derive(Clone, Debug)]
+pub struct Config {
+    pub bind: SocketAddr,
+    pub events: EventsDb,
+    pub read_db: ReadDb,
+    pub rebuild: bool,
+    /// How long a command waits for the read model to show its effect before answering.
+    pub read_your_writes: Duration,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("--events: '{0}' is not an event store this build can use; give sqlite://PATH")]
+    UnsupportedEvents(String),
+    #[error("--read-db: '{0}' is not a read database this build can use; give sqlite://PATH or postgres://USER@HOST/DB")]
+    UnsupportedReadDb(String),
+    #[error("no platform data directory is known here; give --data-dir or FLIGHTDECK_DATA_DIR")]
+    NoDataDir,
+}
+
+impl Config {
+    /// Everything embedded under `data_dir`, listening on a free loopback port: what the
+    /// console starts in-process.
+    pub fn embedded(data_dir: PathBuf) -> Self {
+        Self {
+            bind: SocketAddr::from(([127, 0, 0, 1], 0)),
+            events: EventsDb::Sqlite(data_dir.join("events.db")),
+            read_db: ReadDb::Sqlite(data_dir.join("read.db")),
+            rebuild: false,
+            read_your_writes: Duration::from_secs(5),
+        }
+    }
+
+    /// The directories the embedded stores need.
+    pub fn directories(&self) -> Vec<&Path> {
+        let mut dirs = Vec::new();
+        let EventsDb::Sqlite(events) = &self.events;
+        dirs.extend(events.parent());
+        if let ReadDb::Sqlite(read) = &self.read_db {
+            dirs.extend(read.parent());
+        }
+        dirs.retain(|d| !d.as_os_str().is_empty());
+        dirs
+    }
+}
+
+pub fn default_data_dir() -> Option<PathBuf> {
+    dirs::data_dir().map(|d| d.join("flightdeck"))
+}
+
+impl Args {
+    pub fn into_config(self) -> Result<Config, ConfigError> {
+        let data_dir = match self.data_dir {
+            Some(dir) => Some(dir),
+            None => default_data_dir(),
+        };
+        let in_data_dir = |file: &str| {
+            data_dir
+                .as_ref()
+                .map(|d| d.join(file))
+                .ok_or(ConfigError::NoDataDir)
+        };
+        let events = match self.events {
+            None => EventsDb::Sqlite(in_data_dir("events.db")?),
+            Some(url) => match sqlite_path(&url) {
+                Some(path) => EventsDb::Sqlite(path),
+                None => return Err(ConfigError::UnsupportedEvents(redact(&url))),
+            },
+        };
+        let read_db = match self.read_db {
+            None => ReadDb::Sqlite(in_data_dir("read.db")?),
+            Some(url) if url.starts_with("postgres://") || url.starts_with("postgresql://") => {
+                ReadDb::Postgres(url)
+            }
+            Some(url) => match sqlite_path(&url) {
+                Some(path) => ReadDb::Sqlite(path),
+                None => return Err(ConfigError::UnsupportedReadDb(redact(&url))),
+            },
+        };
+        Ok(Config {
+            bind: self.bind,
+            events,
+            read_db,
+            rebuild: self.rebuild,
+            read_your_writes: Duration::from_secs(5),
+        })
+    }
+}
+
+/// The file of a `sqlite://PATH` (or `sqlite:PATH`) URL.
+fn sqlite_path(url: &str) -> Option<PathBuf> {
+    let rest = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))?;
+    let path = rest.split('?').next().unwrap_or(rest);
+    (!path.is_empty()).then(|| PathBuf::from(path))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config(args: &[&str]) -> Result<Config, ConfigError> {
+        Args::try_parse_from(std::iter::once("flightdeck-backend").chain(args.iter().copied()))
+            .expect("flags parse")
+            .into_config()
+    }
+
+    #[test]
+    fn defaults_live_in_the_data_dir() {
+        let c = config(&["--data-dir", "/srv/fd"]).unwrap();
+        assert_eq!(c.events, EventsDb::Sqlite("/srv/fd/events.db".into()));
+        assert_eq!(c.read_db, ReadDb::Sqlite("/srv/fd/read.db".into()));
+        assert_eq!(c.bind, "127.0.0.1:8080".parse().unwrap());
+    }
+
+    #[test]
+    fn urls_choose_the_stores() {
+        let c = config(&[
+            "--events",
+            "sqlite:///var/ev.db",
+            "--read-db",
+            "postgres://postgres@127.0.0.1/test",
+            "--bind",
+            "0.0.0.0:9000",
+        ])
+        .unwrap();
+        assert_eq!(c.events, EventsDb::Sqlite("/var/ev.db".into()));
+        assert_eq!(
+            c.read_db,
+            ReadDb::Postgres("postgres://postgres@127.0.0.1/test".into())
+        );
+    }
+
+    #[test]
+    fn unknown_stores_are_named_without_their_password() {
+        let err = config(&[
+            "--data-dir",
+            "/x",
+            "--events",
+            "esdb://admin:changeit@localhost:2113",
+        ])
+        .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "--events: 'esdb://admin:***@localhost:2113' is not an event store this build can use; give sqlite://PATH"
+        );
+        assert!(config(&["--data-dir", "/x", "--read-db", "mysql://db"]).is_err());
+    }
+}

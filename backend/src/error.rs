@@ -1,0 +1,108 @@
+//! Every way a request can fail, and the one place where each becomes an HTTP answer.
+
+use crate::command::CommandError;
+use crate::event_store::StoreError;
+use crate::read_model::ReadModelError;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use flightdeck_core::contract::{Created, Outcome, Problem};
+use uuid::Uuid;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    #[error("{0}")]
+    BadRequest(String),
+    #[error("{0}")]
+    NotFound(String),
+    #[error("{method} is not allowed on {path}")]
+    MethodNotAllowed { method: String, path: String },
+    #[error("the request body is larger than {limit} bytes")]
+    PayloadTooLarge { limit: usize },
+    #[error("{0}")]
+    Unavailable(String),
+    #[error("{0}")]
+    Internal(String),
+}
+
+impl ApiError {
+    fn status(&self) -> StatusCode {
+        match self {
+            Self::BadRequest(_) => StatusCode::BAD_REQUEST,
+            Self::NotFound(_) => StatusCode::NOT_FOUND,
+            Self::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
+            Self::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let status = self.status();
+        if status.is_server_error() {
+            tracing::error!(error = %self, "request failed");
+        }
+        let body = Problem {
+            status: status.as_u16(),
+            title: status.canonical_reason().unwrap_or("Error").to_owned(),
+            detail: self.to_string(),
+        };
+        (status, Json(body)).into_response()
+    }
+}
+
+impl From<ReadModelError> for ApiError {
+    fn from(e: ReadModelError) -> Self {
+        match e {
+            ReadModelError::Unavailable(_) => Self::Unavailable(e.to_string()),
+            ReadModelError::Corrupt(_) => Self::Internal(e.to_string()),
+        }
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::Unavailable(_) => Self::Unavailable(e.to_string()),
+            StoreError::Conflict { .. } | StoreError::Corrupt(_) => Self::Internal(e.to_string()),
+        }
+    }
+}
+
+impl From<CommandError> for ApiError {
+    fn from(e: CommandError) -> Self {
+        match e {
+            CommandError::Store(e) => e.into(),
+            CommandError::ReadModel(e) => e.into(),
+            // Contention clears by itself; 503 tells a client to try again.
+            CommandError::Contention(_) => Self::Unavailable(e.to_string()),
+            CommandError::Refused(_) | CommandError::UnknownPassenger(_) => {
+                Self::BadRequest(e.to_string())
+            }
+        }
+    }
+}
+
+/// An update or delete's answer: refusals are 200 with `success: false`, as in the original.
+pub fn outcome(result: Result<(), CommandError>) -> Result<Json<Outcome>, ApiError> {
+    match result {
+        Ok(()) => Ok(Json(Outcome::ok())),
+        Err(e) => match e.refusal() {
+            Some(reason) => Ok(Json(Outcome::refused(reason))),
+            None => Err(e.into()),
+        },
+    }
+}
+
+/// A create's answer, carrying the new id.
+pub fn created(id: Uuid, result: Result<(), CommandError>) -> Result<Json<Created>, ApiError> {
+    match result {
+        Ok(()) => Ok(Json(Created::ok(id))),
+        Err(e) => match e.refusal() {
+            Some(reason) => Ok(Json(Created::refused(reason))),
+            None => Err(e.into()),
+        },
+    }
+}

@@ -1,0 +1,340 @@
+//! The embedded event store: one SQLite file in WAL mode with `synchronous=FULL`, so an
+//! acknowledged append survives a power cut.
+//!
+//! All appends go through one writer task that commits whatever is queued in one transaction
+//! (group commit): concurrent commands share the cost of the fsync instead of queueing behind
+//! each other's. Each append in a batch is checked against its expected revision on its own and
+//! written under a savepoint, so one conflict never fails its neighbours.
+
+use super::{
+    Appended, EventStore, ExpectedRevision, NewEvent, Position, RecordedEvent, StoreError,
+};
+use async_trait::async_trait;
+use chrono::{DateTime, SecondsFormat, Utc};
+use futures_util::stream::BoxStream;
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow, SqliteSynchronous,
+};
+use sqlx::{Acquire, Connection, Row, SqliteConnection, SqlitePool};
+use std::collections::HashMap;
+use std::path::Path;
+use std::time::Duration;
+use tokio::sync::{mpsc, oneshot, watch};
+use tokio_stream::wrappers::ReceiverStream;
+use uuid::Uuid;
+
+/// The most appends committed together; bounds the latency a batch adds to its first member.
+const MAX_BATCH: usize = 256;
+/// Events a subscriber reads per query while catching up.
+const PAGE: i64 = 512;
+/// A subscriber also looks for new events this often, for appends by another process on the
+/// same file, which this process's writer never announces.
+const FOREIGN_WRITER_POLL: Duration = Duration::from_secs(1);
+
+pub struct SqliteEventStore {
+    reader: SqlitePool,
+    writes: mpsc::Sender<AppendRequest>,
+    head: watch::Receiver<Option<Position>>,
+}
+
+struct AppendRequest {
+    stream: String,
+    expected: ExpectedRevision,
+    events: Vec<NewEvent>,
+    reply: oneshot::Sender<Result<Appended, StoreError>>,
+}
+
+impl SqliteEventStore {
+    pub async fn open(path: &Path) -> Result<Self, StoreError> {
+        let options = SqliteConnectOptions::new()
+            .filename(path)
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Full)
+            .busy_timeout(Duration::from_secs(5));
+        let mut writer = SqliteConnection::connect_with(&options)
+            .await
+            .map_err(|e| unavailable(path, e))?;
+        sqlx::migrate!("./migrations/events")
+            .run(&mut writer)
+            .await
+            .map_err(|e| StoreError::Unavailable(format!("{}: {e}", path.display())))?;
+        let reader = SqlitePoolOptions::new()
+            .max_connections(4)
+            .connect_with(options)
+            .await
+            .map_err(|e| unavailable(path, e))?;
+        let last = last_position(&reader).await?;
+        let (head_tx, head) = watch::channel(last);
+        let (writes, requests) = mpsc::channel(4 * MAX_BATCH);
+        tokio::spawn(write_loop(writer, requests, head_tx));
+        Ok(Self {
+            reader,
+            writes,
+            head,
+        })
+    }
+}
+
+fn unavailable(path: &Path, e: sqlx::Error) -> StoreError {
+    StoreError::Unavailable(format!("cannot open event log {}: {e}", path.display()))
+}
+
+fn db_error(e: impl std::fmt::Display) -> StoreError {
+    StoreError::Unavailable(e.to_string())
+}
+
+#[async_trait]
+impl EventStore for SqliteEventStore {
+    async fn append(
+        &self,
+        stream: &str,
+        expected: ExpectedRevision,
+        events: Vec<NewEvent>,
+    ) -> Result<Appended, StoreError> {
+        if events.is_empty() {
+            return Err(StoreError::Corrupt(format!(
+                "an append to {stream} carried no events"
+            )));
+        }
+        let (reply, answer) = oneshot::channel();
+        let request = AppendRequest {
+            stream: stream.to_owned(),
+            expected,
+            events,
+            reply,
+        };
+        let gone = || StoreError::Unavailable("the event log writer has stopped".into());
+        self.writes.send(request).await.map_err(|_| gone())?;
+        answer.await.map_err(|_| gone())?
+    }
+
+    async fn read_stream(&self, stream: &str) -> Result<Vec<RecordedEvent>, StoreError> {
+        sqlx::query(
+            "SELECT position, stream, revision, event_id, event_type, data, created
+             FROM events WHERE stream = $1 ORDER BY revision",
+        )
+        .bind(stream)
+        .fetch_all(&self.reader)
+        .await
+        .map_err(db_error)?
+        .iter()
+        .map(recorded)
+        .collect()
+    }
+
+    async fn last_position(&self) -> Result<Option<Position>, StoreError> {
+        last_position(&self.reader).await
+    }
+
+    fn subscribe_all(
+        &self,
+        after: Option<Position>,
+    ) -> BoxStream<'static, Result<RecordedEvent, StoreError>> {
+        let (tx, rx) = mpsc::channel(2 * PAGE as usize);
+        let reader = self.reader.clone();
+        let mut head = self.head.clone();
+        tokio::spawn(async move {
+            let mut after = after;
+            loop {
+                // Marking the head seen before reading means an append racing the read still
+                // wakes the wait below.
+                head.borrow_and_update();
+                let page = match read_page(&reader, after).await {
+                    Ok(page) => page,
+                    Err(e) => {
+                        let _ = tx.send(Err(e)).await;
+                        return;
+                    }
+                };
+                if page.is_empty() {
+                    tokio::select! {
+                        changed = head.changed() => if changed.is_err() { return },
+                        _ = tokio::time::sleep(FOREIGN_WRITER_POLL) => {}
+                        _ = tx.closed() => return,
+                    }
+                    continue;
+                }
+                for event in page {
+                    after = Some(event.position);
+                    if tx.send(Ok(event)).await.is_err() {
+                        return;
+                    }
+                }
+            }
+        });
+        Box::pin(ReceiverStream::new(rx))
+    }
+}
+
+async fn last_position(pool: &SqlitePool) -> Result<Option<Position>, StoreError> {
+    let max: Option<i64> = sqlx::query_scalar("SELECT MAX(position) FROM events")
+        .fetch_one(pool)
+        .await
+        .map_err(db_error)?;
+    Ok(max.map(|p| p as Position))
+}
+
+async fn read_page(
+    pool: &SqlitePool,
+    after: Option<Position>,
+) -> Result<Vec<RecordedEvent>, StoreError> {
+    let after = after.map_or(0, |p| p as i64);
+    sqlx::query(
+        "SELECT position, stream, revision, event_id, event_type, data, created
+         FROM events WHERE position > $1 ORDER BY position LIMIT $2",
+    )
+    .bind(after)
+    .bind(PAGE)
+    .fetch_all(pool)
+    .await
+    .map_err(db_error)?
+    .iter()
+    .map(recorded)
+    .collect()
+}
+
+fn recorded(row: &SqliteRow) -> Result<RecordedEvent, StoreError> {
+    let corrupt =
+        |what: &str, e: &dyn std::fmt::Display| StoreError::Corrupt(format!("{what}: {e}"));
+    let position: i64 = row
+        .try_get("position")
+        .map_err(|e| corrupt("position", &e))?;
+    let event_id: String = row
+        .try_get("event_id")
+        .map_err(|e| corrupt("event id", &e))?;
+    let data: String = row.try_get("data").map_err(|e| corrupt("data", &e))?;
+    let created: String = row.try_get("created").map_err(|e| corrupt("created", &e))?;
+    let revision: i64 = row
+        .try_get("revision")
+        .map_err(|e| corrupt("revision", &e))?;
+    Ok(RecordedEvent {
+        stream: row.try_get("stream").map_err(|e| corrupt("stream", &e))?,
+        revision: revision as u64,
+        position: position as Position,
+        event_id: Uuid::parse_str(&event_id).map_err(|e| corrupt("event id", &e))?,
+        event_type: row
+            .try_get("event_type")
+            .map_err(|e| corrupt("event type", &e))?,
+        data: serde_json::from_str(&data).map_err(|e| corrupt("data", &e))?,
+        created: DateTime::parse_from_rfc3339(&created)
+            .map_err(|e| corrupt("created", &e))?
+            .with_timezone(&Utc),
+    })
+}
+
+async fn write_loop(
+    mut conn: SqliteConnection,
+    mut requests: mpsc::Receiver<AppendRequest>,
+    head: watch::Sender<Option<Position>>,
+) {
+    while let Some(first) = requests.recv().await {
+        let mut batch = vec![first];
+        while batch.len() < MAX_BATCH {
+            match requests.try_recv() {
+                Ok(request) => batch.push(request),
+                Err(_) => break,
+            }
+        }
+        match write_batch(&mut conn, &batch).await {
+            Ok(outcomes) => {
+                let newest = outcomes
+                    .iter()
+                    .filter_map(|o| o.as_ref().ok())
+                    .map(|a| a.position)
+                    .max();
+                if let Some(newest) = newest {
+                    head.send_replace(Some(newest));
+                }
+                for (request, outcome) in batch.into_iter().zip(outcomes) {
+                    let _ = request.reply.send(outcome);
+                }
+            }
+            Err(e) => {
+                tracing::error!(error = %e, appends = batch.len(), "event log commit failed; nothing in the batch was acknowledged");
+                for request in batch {
+                    let _ = request.reply.send(Err(db_error(&e)));
+                }
+            }
+        }
+    }
+}
+
+async fn write_batch(
+    conn: &mut SqliteConnection,
+    batch: &[AppendRequest],
+) -> Result<Vec<Result<Appended, StoreError>>, sqlx::Error> {
+    let created = Utc::now().to_rfc3339_opts(SecondsFormat::Micros, true);
+    let mut tx = Connection::begin(conn).await?;
+    // Revisions written earlier in this batch, which a query would also see but more slowly.
+    let mut heads: HashMap<&str, Option<u64>> = HashMap::new();
+    let mut outcomes = Vec::with_capacity(batch.len());
+    for request in batch {
+        let current = match heads.get(request.stream.as_str()) {
+            Some(current) => *current,
+            None => sqlx::query_scalar::<_, Option<i64>>(
+                "SELECT MAX(revision) FROM events WHERE stream = $1",
+            )
+            .bind(&request.stream)
+            .fetch_one(&mut *tx)
+            .await?
+            .map(|r| r as u64),
+        };
+        heads.insert(&request.stream, current);
+        let fits = match (request.expected, current) {
+            (ExpectedRevision::NoStream, None) => true,
+            (ExpectedRevision::Exact(expected), Some(actual)) => expected == actual,
+            _ => false,
+        };
+        if !fits {
+            outcomes.push(Err(StoreError::Conflict {
+                stream: request.stream.clone(),
+                expected: request.expected,
+                actual: current,
+            }));
+            continue;
+        }
+        let mut savepoint = Acquire::begin(&mut *tx).await?;
+        let mut revision = current.map_or(0, |c| c + 1);
+        let mut written: Result<Position, sqlx::Error> = Ok(0);
+        for event in &request.events {
+            written = sqlx::query_scalar::<_, i64>(
+                "INSERT INTO events (stream, revision, event_id, event_type, data, created)
+                 VALUES ($1, $2, $3, $4, $5, $6) RETURNING position",
+            )
+            .bind(&request.stream)
+            .bind(revision as i64)
+            .bind(event.event_id.to_string())
+            .bind(&event.event_type)
+            .bind(event.data.to_string())
+            .bind(&created)
+            .fetch_one(&mut *savepoint)
+            .await
+            .map(|p| p as Position);
+            if written.is_err() {
+                break;
+            }
+            revision += 1;
+        }
+        match written {
+            Ok(position) => {
+                savepoint.commit().await?;
+                let last = revision - 1;
+                heads.insert(&request.stream, Some(last));
+                outcomes.push(Ok(Appended {
+                    revision: last,
+                    position,
+                }));
+            }
+            Err(e) => {
+                savepoint.rollback().await?;
+                outcomes.push(Err(StoreError::Corrupt(format!(
+                    "append to {} refused by the event log: {e}",
+                    request.stream
+                ))));
+            }
+        }
+    }
+    tx.commit().await?;
+    Ok(outcomes)
+}

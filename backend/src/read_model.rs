@@ -1,0 +1,306 @@
+//! The read model: flights, passengers and the audit log as the projections left them, on
+//! Postgres or SQLite. The same SQL serves both through sqlx's `Any` driver; nothing here
+//! decides anything, it stores and answers.
+
+use crate::event_store::Position;
+use flightdeck_core::contract::{AuditEntry, AuditMetaData, Flight, Passenger};
+use flightdeck_core::{EventTypeOperation, FlightStatus, PassengerStatus};
+use sqlx::any::{AnyPoolOptions, AnyRow};
+use sqlx::{AnyPool, Executor, Row};
+use std::path::PathBuf;
+use std::time::Duration;
+use uuid::Uuid;
+
+/// Where the read model lives.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ReadDb {
+    Sqlite(PathBuf),
+    Postgres(String),
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ReadModelError {
+    #[error("the read database is unavailable: {0}")]
+    Unavailable(String),
+    #[error("the read database holds data this version cannot read: {0}")]
+    Corrupt(String),
+}
+
+impl From<sqlx::Error> for ReadModelError {
+    fn from(e: sqlx::Error) -> Self {
+        Self::Unavailable(e.to_string())
+    }
+}
+
+/// Which entries of the audit log to list.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AuditFilter {
+    All,
+    Flights,
+    Passengers,
+}
+
+impl AuditFilter {
+    fn subject(self) -> Option<&'static str> {
+        match self {
+            Self::All => None,
+            Self::Flights => Some(SUBJECT_FLIGHT),
+            Self::Passengers => Some(SUBJECT_PASSENGER),
+        }
+    }
+}
+
+pub const SUBJECT_FLIGHT: &str = "flight";
+pub const SUBJECT_PASSENGER: &str = "passenger";
+/// The projection's name in the checkpoints table.
+pub const PROJECTION: &str = "flights";
+
+#[derive(Clone)]
+pub struct ReadModel {
+    pool: AnyPool,
+}
+
+impl ReadModel {
+    pub async fn open(db: &ReadDb) -> Result<Self, ReadModelError> {
+        sqlx::any::install_default_drivers();
+        let (url, max_connections) = match db {
+            // `mode=rwc` creates the file on first start.
+            ReadDb::Sqlite(path) => (format!("sqlite://{}?mode=rwc", path.display()), 4),
+            ReadDb::Postgres(url) => (url.clone(), 16),
+        };
+        let is_sqlite = matches!(db, ReadDb::Sqlite(_));
+        let pool = AnyPoolOptions::new()
+            .max_connections(max_connections)
+            .acquire_timeout(Duration::from_secs(5))
+            .after_connect(move |conn, _| {
+                Box::pin(async move {
+                    if is_sqlite {
+                        // The read model is rebuilt from the log after a crash if need be, and
+                        // its checkpoint commits with its rows, so WAL with NORMAL sync is safe.
+                        conn.execute("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 5000;")
+                            .await?;
+                    }
+                    Ok(())
+                })
+            })
+            .connect(&url)
+            .await
+            .map_err(|e| ReadModelError::Unavailable(format!("cannot connect to {}: {e}", redact(&url))))?;
+        sqlx::migrate!("./migrations/read_model")
+            .run(&pool)
+            .await
+            .map_err(|e| {
+                ReadModelError::Unavailable(format!("cannot migrate {}: {e}", redact(&url)))
+            })?;
+        Ok(Self { pool })
+    }
+
+    pub fn pool(&self) -> &AnyPool {
+        &self.pool
+    }
+
+    pub async fn ping(&self) -> Result<(), ReadModelError> {
+        sqlx::query("SELECT 1").execute(&self.pool).await?;
+        Ok(())
+    }
+
+    /// Empties the read model and its checkpoint, so the projections replay the log from zero.
+    pub async fn reset(&self) -> Result<(), ReadModelError> {
+        let mut tx = self.pool.begin().await?;
+        for table in ["passengers", "flights", "audit_log", "checkpoints"] {
+            tx.execute(format!("DELETE FROM {table}").as_str()).await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    pub async fn checkpoint(&self) -> Result<Option<Position>, ReadModelError> {
+        let position: Option<i64> =
+            sqlx::query_scalar("SELECT position FROM checkpoints WHERE name = $1")
+                .bind(PROJECTION)
+                .fetch_optional(&self.pool)
+                .await?;
+        Ok(position.map(|p| p as Position))
+    }
+
+    pub async fn flights(&self) -> Result<Vec<Flight>, ReadModelError> {
+        sqlx::query(&format!(
+            "SELECT {FLIGHT_COLUMNS} FROM flights ORDER BY created_position"
+        ))
+        .fetch_all(&self.pool)
+        .await?
+        .iter()
+        .map(flight)
+        .collect()
+    }
+
+    pub async fn flight(&self, id: Uuid) -> Result<Option<Flight>, ReadModelError> {
+        sqlx::query(&format!(
+            "SELECT {FLIGHT_COLUMNS} FROM flights WHERE id = $1"
+        ))
+        .bind(id.to_string())
+        .fetch_optional(&self.pool)
+        .await?
+        .as_ref()
+        .map(flight)
+        .transpose()
+    }
+
+    pub async fn passenger(&self, id: Uuid) -> Result<Option<Passenger>, ReadModelError> {
+        sqlx::query(&format!(
+            "SELECT {PASSENGER_COLUMNS} FROM passengers WHERE id = $1"
+        ))
+        .bind(id.to_string())
+        .fetch_optional(&self.pool)
+        .await?
+        .as_ref()
+        .map(passenger)
+        .transpose()
+    }
+
+    pub async fn passengers_of(&self, flight_id: Uuid) -> Result<Vec<Passenger>, ReadModelError> {
+        sqlx::query(&format!(
+            "SELECT {PASSENGER_COLUMNS} FROM passengers WHERE flight_id = $1 ORDER BY checkin_position"
+        ))
+        .bind(flight_id.to_string())
+        .fetch_all(&self.pool)
+        .await?
+        .iter()
+        .map(passenger)
+        .collect()
+    }
+
+    /// Audit entries after `after`, oldest first, at most `limit`.
+    pub async fn audit(
+        &self,
+        filter: AuditFilter,
+        after: Option<Position>,
+        limit: Option<u32>,
+    ) -> Result<Vec<AuditEntry>, ReadModelError> {
+        let after = after.map_or(-1, |p| p as i64);
+        let limit = limit.map_or(i64::MAX, i64::from);
+        let rows = match filter.subject() {
+            None => {
+                sqlx::query(&format!(
+                    "SELECT {AUDIT_COLUMNS} FROM audit_log WHERE position > $1 ORDER BY position LIMIT $2"
+                ))
+                .bind(after)
+                .bind(limit)
+                .fetch_all(&self.pool)
+                .await?
+            }
+            Some(subject) => {
+                sqlx::query(&format!(
+                    "SELECT {AUDIT_COLUMNS} FROM audit_log WHERE subject = $1 AND position > $2 ORDER BY position LIMIT $3"
+                ))
+                .bind(subject)
+                .bind(after)
+                .bind(limit)
+                .fetch_all(&self.pool)
+                .await?
+            }
+        };
+        rows.iter().map(audit_entry).collect()
+    }
+}
+
+/// A connection string fit for a log line: the password is replaced.
+pub fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme_end), Some(at)) if at > scheme_end => {
+            let credentials = &url[scheme_end + 3..at];
+            match credentials.find(':') {
+                Some(colon) => format!(
+                    "{}{}:***{}",
+                    &url[..scheme_end + 3],
+                    &credentials[..colon],
+                    &url[at..]
+                ),
+                None => url.to_owned(),
+            }
+        }
+        _ => url.to_owned(),
+    }
+}
+
+pub const FLIGHT_COLUMNS: &str =
+    "id, origin, destination, flight_number, status, passenger_count, boarded_count";
+pub const PASSENGER_COLUMNS: &str = "id, flight_id, name, status";
+const AUDIT_COLUMNS: &str =
+    "position, stream, event_number, event_id, event_type, operation, event_name, created, data";
+
+fn corrupt(what: &str, e: impl std::fmt::Display) -> ReadModelError {
+    ReadModelError::Corrupt(format!("{what}: {e}"))
+}
+
+fn uuid(row: &AnyRow, column: &str) -> Result<Uuid, ReadModelError> {
+    let text: String = row.try_get(column)?;
+    Uuid::parse_str(&text).map_err(|e| corrupt(column, e))
+}
+
+pub fn flight(row: &AnyRow) -> Result<Flight, ReadModelError> {
+    let status: i64 = row.try_get("status")?;
+    let passengers: i64 = row.try_get("passenger_count")?;
+    let boarded: i64 = row.try_get("boarded_count")?;
+    Ok(Flight {
+        id: uuid(row, "id")?,
+        origin: row.try_get("origin")?,
+        destination: row.try_get("destination")?,
+        flight_number: row.try_get("flight_number")?,
+        status: FlightStatus::from_code(status).ok_or_else(|| corrupt("flight status", status))?,
+        passenger_count: Some(
+            u32::try_from(passengers).map_err(|e| corrupt("passenger count", e))?,
+        ),
+        boarded_count: Some(u32::try_from(boarded).map_err(|e| corrupt("boarded count", e))?),
+    })
+}
+
+pub fn passenger(row: &AnyRow) -> Result<Passenger, ReadModelError> {
+    let status: i64 = row.try_get("status")?;
+    Ok(Passenger {
+        id: uuid(row, "id")?,
+        flight_id: uuid(row, "flight_id")?,
+        name: row.try_get("name")?,
+        status: PassengerStatus::from_code(status)
+            .ok_or_else(|| corrupt("passenger status", status))?,
+    })
+}
+
+fn audit_entry(row: &AnyRow) -> Result<AuditEntry, ReadModelError> {
+    let position: i64 = row.try_get("position")?;
+    let operation: i64 = row.try_get("operation")?;
+    let created: String = row.try_get("created")?;
+    let data: String = row.try_get("data")?;
+    Ok(AuditEntry {
+        created: created.clone(),
+        event_type: row.try_get("event_type")?,
+        event_number: row.try_get("event_number")?,
+        event_id: uuid(row, "event_id")?,
+        data: serde_json::from_str(&data).map_err(|e| corrupt("audit data", e))?,
+        meta_data: AuditMetaData {
+            event_type_operation: EventTypeOperation::from_code(operation),
+            event_name: row.try_get("event_name")?,
+            timestamp: created,
+        },
+        stream: Some(row.try_get("stream")?),
+        position: Some(position as Position),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::redact;
+
+    #[test]
+    fn passwords_never_reach_a_log_line() {
+        assert_eq!(
+            redact("postgres://app:s3cret@db:5432/flights"),
+            "postgres://app:***@db:5432/flights"
+        );
+        assert_eq!(
+            redact("postgres://postgres@127.0.0.1/test"),
+            "postgres://postgres@127.0.0.1/test"
+        );
+        assert_eq!(redact("sqlite:///tmp/x.db"), "sqlite:///tmp/x.db");
+    }
+}

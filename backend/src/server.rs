@@ -1,0 +1,123 @@
+//! Starting and stopping the backend: open the stores, start the projection, serve HTTP.
+
+use crate::api::{self, App};
+use crate::command::Commands;
+use crate::config::{Config, EventsDb};
+use crate::event_store::sqlite::SqliteEventStore;
+use crate::event_store::{EventStore, StoreError};
+use crate::projection::Projection;
+use crate::read_model::{ReadModel, ReadModelError};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+/// How long requests in flight get to finish at shutdown.
+const DRAIN: Duration = Duration::from_secs(5);
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error("cannot create the data directory {path}: {source}")]
+    DataDir {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error(transparent)]
+    EventStore(#[from] StoreError),
+    #[error(transparent)]
+    ReadModel(#[from] ReadModelError),
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        addr: SocketAddr,
+        source: std::io::Error,
+    },
+}
+
+/// A running backend.
+pub struct Server {
+    addr: SocketAddr,
+    stop: oneshot::Sender<()>,
+    serving: JoinHandle<()>,
+    projection: JoinHandle<()>,
+}
+
+pub async fn start(config: Config) -> Result<Server, StartError> {
+    for dir in config.directories() {
+        std::fs::create_dir_all(dir).map_err(|source| StartError::DataDir {
+            path: dir.to_owned(),
+            source,
+        })?;
+    }
+    let store: Arc<dyn EventStore> = match &config.events {
+        EventsDb::Sqlite(path) => Arc::new(SqliteEventStore::open(path).await?),
+    };
+    let read_model = ReadModel::open(&config.read_db).await?;
+    if config.rebuild {
+        tracing::info!("emptying the read model; it is rebuilt from the event log");
+        read_model.reset().await?;
+    }
+    let (projection, projection_task) = Projection::spawn(store.clone(), read_model.clone());
+    let app = Arc::new(App {
+        commands: Commands::new(
+            store.clone(),
+            read_model.clone(),
+            projection.clone(),
+            config.read_your_writes,
+        ),
+        read_model,
+        projection,
+        store,
+    });
+    let listener = tokio::net::TcpListener::bind(config.bind)
+        .await
+        .map_err(|source| StartError::Bind {
+            addr: config.bind,
+            source,
+        })?;
+    let addr = listener.local_addr().map_err(|source| StartError::Bind {
+        addr: config.bind,
+        source,
+    })?;
+    let (stop, stopped) = oneshot::channel::<()>();
+    let router = api::router(app);
+    let serving = tokio::spawn(async move {
+        let shutdown = async {
+            let _ = stopped.await;
+        };
+        if let Err(e) = axum::serve(listener, router)
+            .with_graceful_shutdown(shutdown)
+            .await
+        {
+            tracing::error!(error = %e, "the HTTP server stopped");
+        }
+    });
+    tracing::info!(%addr, "serving the Flightdeck API under /api");
+    Ok(Server {
+        addr,
+        stop,
+        serving,
+        projection: projection_task,
+    })
+}
+
+impl Server {
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// Stops accepting requests, lets those in flight finish for a moment, and stops the
+    /// projection. Live-stream subscribers are cut off then: they never end by themselves.
+    pub async fn shutdown(mut self) {
+        let _ = self.stop.send(());
+        if tokio::time::timeout(DRAIN, &mut self.serving)
+            .await
+            .is_err()
+        {
+            self.serving.abort();
+        }
+        self.projection.abort();
+        let _ = self.projection.await;
+    }
+}

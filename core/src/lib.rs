@@ -1,0 +1,17 @@
+//! Flightdeck's domain: flights and their passenger manifests, decided and evolved without I/O.
+//!
+//! - [`flight`]: the aggregate as a decider (`decide`, `evolve`).
+//! - [`event`]: the recorded facts and their stable JSON form.
+//! - [`contract`]: the HTTP request and answer types of the original system.
+
+pub mod contract;
+pub mod error;
+pub mod event;
+pub mod flight;
+pub mod status;
+pub mod text;
+
+pub use error::DomainError;
+pub use event::Event;
+pub use flight::{decide, evolve, replay, Action, Command, FlightState};
+pub use status::{EventTypeOperation, FlightStatus, PassengerStatus};
