@@ -32,6 +32,8 @@ pub struct App {
     pub read_model: ReadModel,
     pub projection: Projection,
     pub store: Arc<dyn EventStore>,
+    /// Turns true when the server shuts down, so live streams end instead of holding it open.
+    pub closing: tokio::sync::watch::Receiver<bool>,
 }
 
 pub fn router(app: Arc<App>) -> Router {

@@ -146,10 +146,17 @@ mod tests {
 
     #[test]
     fn defaults_live_in_the_data_dir() {
-        let c = config(&["--data-dir", "/srv/fd"]).unwrap();
+        // Built directly: parsing would take EVENTSTORE_URL or DATABASE_URL from the environment.
+        let args = Args {
+            bind: "127.0.0.1:8080".parse().unwrap(),
+            data_dir: Some("/srv/fd".into()),
+            events: None,
+            read_db: None,
+            rebuild: false,
+        };
+        let c = args.into_config().unwrap();
         assert_eq!(c.events, EventsDb::Sqlite("/srv/fd/events.db".into()));
         assert_eq!(c.read_db, ReadDb::Sqlite("/srv/fd/read.db".into()));
-        assert_eq!(c.bind, "127.0.0.1:8080".parse().unwrap());
     }
 
     #[test]
@@ -183,6 +190,14 @@ mod tests {
             err.to_string(),
             "--events: 'esdb://admin:***@localhost:2113' is not an event store this build can use; give sqlite://PATH"
         );
-        assert!(config(&["--data-dir", "/x", "--read-db", "mysql://db"]).is_err());
+        assert!(config(&[
+            "--data-dir",
+            "/x",
+            "--events",
+            "sqlite:///x/e.db",
+            "--read-db",
+            "mysql://db"
+        ])
+        .is_err());
     }
 }

@@ -11,7 +11,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
-use tokio::sync::oneshot;
+use tokio::sync::{oneshot, watch};
 use tokio::task::JoinHandle;
 
 /// How long requests in flight get to finish at shutdown.
@@ -59,7 +59,9 @@ pub async fn start(config: Config) -> Result<Server, StartError> {
         read_model.reset().await?;
     }
     let (projection, projection_task) = Projection::spawn(store.clone(), read_model.clone());
+    let (closing_tx, closing) = watch::channel(false);
     let app = Arc::new(App {
+        closing,
         commands: Commands::new(
             store.clone(),
             read_model.clone(),
@@ -83,8 +85,9 @@ pub async fn start(config: Config) -> Result<Server, StartError> {
     let (stop, stopped) = oneshot::channel::<()>();
     let router = api::router(app);
     let serving = tokio::spawn(async move {
-        let shutdown = async {
+        let shutdown = async move {
             let _ = stopped.await;
+            closing_tx.send_replace(true);
         };
         if let Err(e) = axum::serve(listener, router)
             .with_graceful_shutdown(shutdown)
@@ -107,8 +110,8 @@ impl Server {
         self.addr
     }
 
-    /// Stops accepting requests, lets those in flight finish for a moment, and stops the
-    /// projection. Live-stream subscribers are cut off then: they never end by themselves.
+    /// Stops accepting requests, ends live streams, lets requests in flight finish for a moment,
+    /// and stops the projection.
     pub async fn shutdown(mut self) {
         let _ = self.stop.send(());
         if tokio::time::timeout(DRAIN, &mut self.serving)

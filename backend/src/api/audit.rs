@@ -17,6 +17,7 @@ use std::collections::VecDeque;
 use std::convert::Infallible;
 use std::sync::Arc;
 use tokio::sync::broadcast::{self, error::RecvError};
+use tokio::sync::watch;
 
 /// Entries read from the read model per query while a live subscriber catches up.
 const CATCH_UP_PAGE: u32 = 1000;
@@ -107,6 +108,7 @@ pub async fn stream(
         after,
         backlog: VecDeque::new(),
         catching_up: true,
+        closing: app.closing.clone(),
     };
     let events = stream::unfold(follow, |mut follow| async move {
         let entry = follow.next().await?;
@@ -135,6 +137,7 @@ struct Follow {
     after: Option<Position>,
     backlog: VecDeque<AuditEntry>,
     catching_up: bool,
+    closing: watch::Receiver<bool>,
 }
 
 impl Follow {
@@ -160,7 +163,11 @@ impl Follow {
                 }
                 continue;
             }
-            match self.live.recv().await {
+            let received = tokio::select! {
+                received = self.live.recv() => received,
+                _ = self.closing.wait_for(|closing| *closing) => return None,
+            };
+            match received {
                 Ok(entry) => {
                     let position = entry.position;
                     if position.is_some() && position <= self.after {

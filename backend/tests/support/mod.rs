@@ -1,0 +1,285 @@
+//! Spawns the real backend on a random port against a real SQLite file and, where asked, a real
+//! Postgres database of its own, and drives it over HTTP.
+#![allow(dead_code)] // each test binary uses its own part of this
+
+use flightdeck_backend::config::{Config, EventsDb};
+use flightdeck_backend::read_model::ReadDb;
+use flightdeck_backend::{start, Server};
+use flightdeck_core::contract::{AuditEntry, Created, Flight, Outcome, Passenger};
+use serde_json::{json, Value};
+use sqlx::{Connection, Executor, PgConnection};
+use std::time::Duration;
+use tempfile::TempDir;
+use uuid::Uuid;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ReadModelKind {
+    Sqlite,
+    Postgres,
+}
+
+/// Generates one test per read model from `async fn name(kind: ReadModelKind)`.
+#[macro_export]
+macro_rules! on_each_read_model {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite_read_model {
+            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $name() { super::$name($crate::support::ReadModelKind::Sqlite).await })*
+        }
+        mod postgres_read_model {
+            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $name() { super::$name($crate::support::ReadModelKind::Postgres).await })*
+        }
+    };
+}
+
+pub struct TestApp {
+    pub base: String,
+    pub client: reqwest::Client,
+    pub config: Config,
+    server: Option<Server>,
+    postgres: Option<(String, String)>,
+    _dir: TempDir,
+}
+
+fn postgres_admin_url() -> String {
+    std::env::var("DATABASE_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
+}
+
+/// A fresh database for one test, or `None` (said loudly) when no Postgres runs here. Under CI a
+/// missing Postgres fails the test instead.
+async fn fresh_postgres() -> Option<(String, String)> {
+    let admin = postgres_admin_url();
+    let mut conn = match PgConnection::connect(&admin).await {
+        Ok(conn) => conn,
+        Err(e) if std::env::var("CI").as_deref() != Ok("true") => {
+            eprintln!("SKIPPED: no Postgres at {admin} ({e}); this test ran on SQLite only");
+            return None;
+        }
+        Err(e) => panic!("CI needs Postgres at {admin}: {e}"),
+    };
+    let name = format!("flightdeck_test_{}", Uuid::new_v4().simple());
+    conn.execute(format!("CREATE DATABASE {name}").as_str())
+        .await
+        .expect("create test database");
+    let (base, _) = admin
+        .rsplit_once('/')
+        .expect("DATABASE_URL names a database");
+    Some((format!("{base}/{name}"), name))
+}
+
+impl TestApp {
+    /// The backend with its event log in a temporary directory and the chosen read model; `None`
+    /// when that read model cannot run here (see `fresh_postgres`).
+    pub async fn spawn(kind: ReadModelKind) -> Option<Self> {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let mut config = Config::embedded(dir.path().to_owned());
+        let postgres = match kind {
+            ReadModelKind::Sqlite => None,
+            ReadModelKind::Postgres => {
+                let (url, name) = fresh_postgres().await?;
+                config.read_db = ReadDb::Postgres(url.clone());
+                Some((url, name))
+            }
+        };
+        let server = start(config.clone()).await.expect("backend starts");
+        Some(Self {
+            base: format!("http://{}", server.addr()),
+            client: reqwest::Client::builder()
+                .timeout(Duration::from_secs(30))
+                .build()
+                .expect("client"),
+            config,
+            server: Some(server),
+            postgres,
+            _dir: dir,
+        })
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    /// Stops the server and starts it again on the same stores (on a new port).
+    pub async fn restart(&mut self, rebuild: bool) {
+        self.stop().await;
+        let mut config = self.config.clone();
+        config.rebuild = rebuild;
+        let server = start(config).await.expect("backend restarts");
+        self.base = format!("http://{}", server.addr());
+        self.server = Some(server);
+    }
+
+    pub async fn stop(&mut self) {
+        if let Some(server) = self.server.take() {
+            server.shutdown().await;
+        }
+    }
+
+    /// Stops the server and drops the test's Postgres database.
+    pub async fn finish(mut self) {
+        self.stop().await;
+        if let Some((_, name)) = self.postgres.take() {
+            if let Ok(mut conn) = PgConnection::connect(&postgres_admin_url()).await {
+                let _ = conn
+                    .execute(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)").as_str())
+                    .await;
+            }
+        }
+    }
+
+    pub async fn send(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Value,
+    ) -> reqwest::Response {
+        self.client
+            .request(method, self.url(path))
+            .json(&body)
+            .send()
+            .await
+            .expect("request sent")
+    }
+
+    pub async fn get<T: serde::de::DeserializeOwned>(&self, path: &str) -> T {
+        let response = self
+            .client
+            .get(self.url(path))
+            .send()
+            .await
+            .expect("GET sent");
+        assert!(
+            response.status().is_success(),
+            "GET {path}: {}",
+            response.status()
+        );
+        response.json().await.expect("JSON answer")
+    }
+
+    pub async fn post_flight(&self, origin: &str, destination: &str, number: &str) -> Created {
+        let body = json!({"origin": origin, "destination": destination, "flightNumber": number});
+        self.send(reqwest::Method::POST, "/api/flights", body)
+            .await
+            .json()
+            .await
+            .expect("Created")
+    }
+
+    pub async fn create_flight(&self, number: &str) -> Uuid {
+        let created = self.post_flight("ARN", "CPH", number).await;
+        assert!(created.success, "create {number}: {:?}", created.error);
+        created.id
+    }
+
+    pub async fn post_passenger(&self, flight_id: Uuid, name: &str) -> Created {
+        let body = json!({"name": name, "flightId": flight_id});
+        self.send(reqwest::Method::POST, "/api/passengers", body)
+            .await
+            .json()
+            .await
+            .expect("Created")
+    }
+
+    pub async fn add_passenger(&self, flight_id: Uuid, name: &str) -> Uuid {
+        let created = self.post_passenger(flight_id, name).await;
+        assert!(created.success, "add {name}: {:?}", created.error);
+        created.id
+    }
+
+    pub async fn put_flight(&self, body: Value) -> Outcome {
+        self.send(reqwest::Method::PUT, "/api/flights", body)
+            .await
+            .json()
+            .await
+            .expect("Outcome")
+    }
+
+    /// The PUT the original web client sends to change a flight's status: every field, as read.
+    pub async fn set_flight_status(&self, flight_id: Uuid, status: i64) -> Outcome {
+        let flight = self.flight(flight_id).await;
+        self.put_flight(json!({
+            "id": flight_id, "origin": flight.origin, "destination": flight.destination,
+            "flightNumber": flight.flight_number, "status": status
+        }))
+        .await
+    }
+
+    pub async fn put_passenger(&self, body: Value) -> Outcome {
+        self.send(reqwest::Method::PUT, "/api/passengers", body)
+            .await
+            .json()
+            .await
+            .expect("Outcome")
+    }
+
+    pub async fn board(&self, passenger_id: Uuid) -> Outcome {
+        let p = self.passenger(passenger_id).await;
+        self.put_passenger(
+            json!({"id": p.id, "flightId": p.flight_id, "name": p.name, "status": 2}),
+        )
+        .await
+    }
+
+    pub async fn delete_flight(&self, flight_id: Uuid) -> Outcome {
+        self.send(
+            reqwest::Method::DELETE,
+            "/api/flights",
+            json!({"id": flight_id}),
+        )
+        .await
+        .json()
+        .await
+        .expect("Outcome")
+    }
+
+    pub async fn flights(&self) -> Vec<Flight> {
+        self.get("/api/flights").await
+    }
+
+    pub async fn flight(&self, id: Uuid) -> Flight {
+        self.get(&format!("/api/flights/{id}")).await
+    }
+
+    pub async fn passenger(&self, id: Uuid) -> Passenger {
+        self.get(&format!("/api/passengers/{id}")).await
+    }
+
+    pub async fn passengers(&self, flight_id: Uuid) -> Vec<Passenger> {
+        self.get(&format!("/api/passengers/flight/{flight_id}"))
+            .await
+    }
+
+    pub async fn audit(&self) -> Vec<AuditEntry> {
+        self.get("/api/auditlog/all").await
+    }
+
+    /// How many events the log holds, read from the SQLite file itself.
+    pub async fn event_count(&self) -> i64 {
+        let EventsDb::Sqlite(path) = &self.config.events;
+        let mut conn = sqlx::SqliteConnection::connect(&format!("sqlite://{}", path.display()))
+            .await
+            .expect("open event log");
+        sqlx::query_scalar("SELECT COUNT(*) FROM events")
+            .fetch_one(&mut conn)
+            .await
+            .expect("count events")
+    }
+}
+
+/// Waits for `check` to hold, polling, or fails after `timeout` naming `what`.
+pub async fn eventually<F, Fut>(what: &str, timeout: Duration, mut check: F)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let deadline = tokio::time::Instant::now() + timeout;
+    while !check().await {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "timed out waiting for {what}"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
