@@ -19,7 +19,8 @@ pub struct Args {
     /// Directory for the embedded stores [default: the platform data directory]/flightdeck.
     #[arg(long, env = "FLIGHTDECK_DATA_DIR")]
     pub data_dir: Option<PathBuf>,
-    /// Event store: sqlite://PATH [default: events.db in the data directory].
+    /// Event store: sqlite://PATH, or EventStoreDB as esdb://USER:PASS@HOST:2113?tls=false
+    /// (esdb+discover://… for a cluster) [default: events.db in the data directory].
     #[arg(long, env = "EVENTSTORE_URL")]
     pub events: Option<String>,
     /// Read model: sqlite://PATH or postgres://... [default: read.db in the data directory].
@@ -34,6 +35,8 @@ pub struct Args {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum EventsDb {
     Sqlite(PathBuf),
+    /// A connection string for the official client: `esdb://…` or `esdb+discover://…`.
+    EventStoreDb(String),
 }
 
 #[derive(Clone, Debug)]
@@ -48,7 +51,7 @@ pub struct Config {
 
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
-    #[error("--events: '{0}' is not an event store this build can use; give sqlite://PATH")]
+    #[error("--events: '{0}' is not an event store this build can use; give sqlite://PATH or esdb://HOST:2113")]
     UnsupportedEvents(String),
     #[error("--read-db: '{0}' is not a read database this build can use; give sqlite://PATH or postgres://USER@HOST/DB")]
     UnsupportedReadDb(String),
@@ -72,8 +75,9 @@ impl Config {
     /// The directories the embedded stores need.
     pub fn directories(&self) -> Vec<&Path> {
         let mut dirs = Vec::new();
-        let EventsDb::Sqlite(events) = &self.events;
-        dirs.extend(events.parent());
+        if let EventsDb::Sqlite(events) = &self.events {
+            dirs.extend(events.parent());
+        }
         if let ReadDb::Sqlite(read) = &self.read_db {
             dirs.extend(read.parent());
         }
@@ -100,6 +104,9 @@ impl Args {
         };
         let events = match self.events {
             None => EventsDb::Sqlite(in_data_dir("events.db")?),
+            Some(url) if url.starts_with("esdb://") || url.starts_with("esdb+discover://") => {
+                EventsDb::EventStoreDb(url)
+            }
             Some(url) => match sqlite_path(&url) {
                 Some(path) => EventsDb::Sqlite(path),
                 None => return Err(ConfigError::UnsupportedEvents(redact(&url))),
@@ -175,29 +182,43 @@ mod tests {
             c.read_db,
             ReadDb::Postgres("postgres://postgres@127.0.0.1/test".into())
         );
+        let c = config(&[
+            "--events",
+            "esdb+discover://admin:changeit@cluster:2113",
+            "--read-db",
+            "sqlite:///r.db",
+        ])
+        .unwrap();
+        assert_eq!(
+            c.events,
+            EventsDb::EventStoreDb("esdb+discover://admin:changeit@cluster:2113".into())
+        );
     }
 
     #[test]
     fn unknown_stores_are_named_without_their_password() {
         let err = config(&[
-            "--data-dir",
-            "/x",
             "--events",
-            "esdb://admin:changeit@localhost:2113",
+            "kafka://admin:changeit@localhost:9092",
+            "--read-db",
+            "sqlite:///x/r.db",
         ])
         .unwrap_err();
         assert_eq!(
             err.to_string(),
-            "--events: 'esdb://admin:***@localhost:2113' is not an event store this build can use; give sqlite://PATH"
+            "--events: 'kafka://admin:***@localhost:9092' is not an event store this build can use; give sqlite://PATH or esdb://HOST:2113"
         );
-        assert!(config(&[
-            "--data-dir",
-            "/x",
+        let err = config(&[
             "--events",
             "sqlite:///x/e.db",
             "--read-db",
-            "mysql://db"
+            "mysql://root:pw@db/x",
         ])
-        .is_err());
+        .unwrap_err();
+        assert!(
+            err.to_string()
+                .starts_with("--read-db: 'mysql://root:***@db/x'"),
+            "{err}"
+        );
     }
 }

@@ -1,6 +1,7 @@
 //! The event store port: append to a stream with an expected revision, read a stream, read and
 //! follow the whole log from a position. Adapters know storage, never rules.
 
+pub mod esdb;
 pub mod sqlite;
 
 use async_trait::async_trait;

@@ -8,7 +8,7 @@
 
 use crate::event_store::{EventStore, Position, RecordedEvent, StoreError};
 use crate::read_model::{
-    self, ReadModel, ReadModelError, FLIGHT_COLUMNS, PASSENGER_COLUMNS, PROJECTION,
+    self, AuditFilter, ReadModel, ReadModelError, FLIGHT_COLUMNS, PASSENGER_COLUMNS, PROJECTION,
 };
 use chrono::SecondsFormat;
 use flightdeck_core::contract::{AuditEntry, AuditMetaData};
@@ -27,6 +27,7 @@ use tokio::task::JoinHandle;
 const BATCH: usize = 1024;
 /// Live-stream subscribers that fall further behind than this re-read from the read model.
 const LIVE_BUFFER: usize = 4096;
+const FIRST_BACKOFF: Duration = Duration::from_millis(100);
 const MAX_BACKOFF: Duration = Duration::from_secs(5);
 
 /// What the rest of the backend sees of the running projection.
@@ -96,10 +97,15 @@ async fn run(
     progress: watch::Sender<Progress>,
     live: broadcast::Sender<Arc<AuditEntry>>,
 ) {
-    let mut backoff = Duration::from_millis(100);
+    let mut backoff = FIRST_BACKOFF;
     loop {
+        let before = progress.borrow().applied;
         let error = follow(store.as_ref(), &read_model, &progress, &live).await;
         progress.send_modify(|p| p.following = false);
+        if progress.borrow().applied != before {
+            // It worked for a while: this is a new outage, not the same one going on.
+            backoff = FIRST_BACKOFF;
+        }
         tracing::warn!(error = %error, retry_in_ms = backoff.as_millis() as u64, "projection stopped; resuming from its checkpoint");
         tokio::time::sleep(backoff).await;
         backoff = (backoff * 2).min(MAX_BACKOFF);
@@ -157,22 +163,30 @@ async fn follow(
 }
 
 /// Applies `batch` and moves the checkpoint to `through`, in one transaction.
+///
+/// Several backends may follow the same log into the same read model. Each locks the
+/// checkpoint row first (Postgres: `FOR UPDATE`; SQLite admits one writer at a time anyway), so
+/// they take turns, and each skips what the checkpoint says is applied already: every event takes
+/// effect once, whichever instance gets there first, and no leader has to be elected.
 async fn apply(
     read_model: &ReadModel,
     batch: &[RecordedEvent],
     through: Position,
 ) -> Result<Vec<AuditEntry>, ProjectionError> {
     let mut tx = read_model.pool().begin().await?;
-    // Another follower may have applied part of this batch already; the checkpoint in this
-    // transaction is the truth.
-    let checkpoint: Option<i64> =
-        sqlx::query_scalar("SELECT position FROM checkpoints WHERE name = $1")
-            .bind(PROJECTION)
-            .fetch_optional(&mut *tx)
-            .await?;
+    let checkpoint: Option<i64> = sqlx::query_scalar(&format!(
+        "SELECT position FROM checkpoints WHERE name = $1{}",
+        read_model.row_lock()
+    ))
+    .bind(PROJECTION)
+    .fetch_optional(&mut *tx)
+    .await?;
+    let checkpoint = checkpoint.unwrap_or(-1);
     let mut entries = Vec::with_capacity(batch.len());
+    let mut applied_elsewhere = false;
     for recorded in batch {
-        if checkpoint.is_some_and(|c| recorded.position as i64 <= c) {
+        if recorded.position as i64 <= checkpoint {
+            applied_elsewhere = true;
             continue;
         }
         let event = match Event::decode(&recorded.event_type, recorded.data.clone()) {
@@ -185,15 +199,27 @@ async fn apply(
         let data = project(&mut tx, recorded, &event).await?;
         entries.push(record_audit(&mut tx, recorded, &event, data).await?);
     }
-    sqlx::query(
-        "INSERT INTO checkpoints (name, position) VALUES ($1, $2)
-         ON CONFLICT (name) DO UPDATE SET position = excluded.position",
-    )
-    .bind(PROJECTION)
-    .bind(through as i64)
-    .execute(&mut *tx)
-    .await?;
+    if through as i64 > checkpoint {
+        sqlx::query("UPDATE checkpoints SET position = $2 WHERE name = $1")
+            .bind(PROJECTION)
+            .bind(through as i64)
+            .execute(&mut *tx)
+            .await?;
+    }
     tx.commit().await?;
+    if applied_elsewhere {
+        // This instance's live subscribers still see every entry, in order.
+        let first = batch.first().map_or(through, |e| e.position);
+        let mut all = read_model
+            .audit(
+                AuditFilter::All,
+                first.checked_sub(1),
+                Some(batch.len() as u32),
+            )
+            .await?;
+        all.retain(|e| e.position.is_some_and(|p| p <= through));
+        return Ok(all);
+    }
     Ok(entries)
 }
 

@@ -58,6 +58,7 @@ pub const PROJECTION: &str = "flights";
 #[derive(Clone)]
 pub struct ReadModel {
     pool: AnyPool,
+    postgres: bool,
 }
 
 impl ReadModel {
@@ -92,7 +93,31 @@ impl ReadModel {
             .map_err(|e| {
                 ReadModelError::Unavailable(format!("cannot migrate {}: {e}", redact(&url)))
             })?;
-        Ok(Self { pool })
+        let read_model = Self {
+            pool,
+            postgres: !is_sqlite,
+        };
+        read_model.ensure_checkpoint().await?;
+        Ok(read_model)
+    }
+
+    /// The checkpoint row exists from the start, so followers can lock it (see `projection`).
+    async fn ensure_checkpoint(&self) -> Result<(), ReadModelError> {
+        sqlx::query("INSERT INTO checkpoints (name, position) VALUES ($1, -1) ON CONFLICT (name) DO NOTHING")
+            .bind(PROJECTION)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// What to append to a SELECT of the checkpoint so that the row stays locked until the
+    /// transaction ends. SQLite needs none: it lets one writer in at a time.
+    pub fn row_lock(&self) -> &'static str {
+        if self.postgres {
+            " FOR UPDATE"
+        } else {
+            ""
+        }
     }
 
     pub fn pool(&self) -> &AnyPool {
@@ -111,7 +136,7 @@ impl ReadModel {
             tx.execute(format!("DELETE FROM {table}").as_str()).await?;
         }
         tx.commit().await?;
-        Ok(())
+        self.ensure_checkpoint().await
     }
 
     pub async fn checkpoint(&self) -> Result<Option<Position>, ReadModelError> {
@@ -120,7 +145,8 @@ impl ReadModel {
                 .bind(PROJECTION)
                 .fetch_optional(&self.pool)
                 .await?;
-        Ok(position.map(|p| p as Position))
+        // -1 marks a projection that has applied nothing yet.
+        Ok(position.and_then(|p| u64::try_from(p).ok()))
     }
 
     pub async fn flights(&self) -> Result<Vec<Flight>, ReadModelError> {

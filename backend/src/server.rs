@@ -3,6 +3,7 @@
 use crate::api::{self, App};
 use crate::command::Commands;
 use crate::config::{Config, EventsDb};
+use crate::event_store::esdb::EsdbEventStore;
 use crate::event_store::sqlite::SqliteEventStore;
 use crate::event_store::{EventStore, StoreError};
 use crate::projection::Projection;
@@ -52,6 +53,7 @@ pub async fn start(config: Config) -> Result<Server, StartError> {
     }
     let store: Arc<dyn EventStore> = match &config.events {
         EventsDb::Sqlite(path) => Arc::new(SqliteEventStore::open(path).await?),
+        EventsDb::EventStoreDb(url) => Arc::new(EsdbEventStore::connect(url).await?),
     };
     let read_model = ReadModel::open(&config.read_db).await?;
     if config.rebuild {

@@ -5,9 +5,9 @@ mod support;
 
 use flightdeck_core::contract::Problem;
 use reqwest::Method;
-use support::{ReadModelKind, TestApp};
+use support::{Stores, TestApp};
 
-on_each_read_model!(
+on_each_store!(
     malformed_requests_are_named_and_change_nothing,
     cors_answers_any_origin
 );
@@ -168,8 +168,8 @@ fn cases() -> Vec<Case> {
     ]
 }
 
-async fn malformed_requests_are_named_and_change_nothing(kind: ReadModelKind) {
-    let Some(app) = TestApp::spawn(kind).await else {
+async fn malformed_requests_are_named_and_change_nothing(stores: Stores) {
+    let Some(app) = TestApp::spawn(stores).await else {
         return;
     };
     app.create_flight("SK1").await;
@@ -211,8 +211,8 @@ async fn malformed_requests_are_named_and_change_nothing(kind: ReadModelKind) {
     app.finish().await;
 }
 
-async fn cors_answers_any_origin(kind: ReadModelKind) {
-    let Some(app) = TestApp::spawn(kind).await else {
+async fn cors_answers_any_origin(stores: Stores) {
+    let Some(app) = TestApp::spawn(stores).await else {
         return;
     };
     let preflight = app

@@ -4,12 +4,12 @@ mod support;
 
 use flightdeck_core::FlightStatus;
 use std::sync::Arc;
-use support::{ReadModelKind, TestApp};
+use support::{Stores, TestApp};
 
-on_each_read_model!(twenty_concurrent_boardings);
+on_each_store!(twenty_concurrent_boardings);
 
-async fn twenty_concurrent_boardings(kind: ReadModelKind) {
-    let Some(app) = TestApp::spawn(kind).await else {
+async fn twenty_concurrent_boardings(stores: Stores) {
+    let Some(app) = TestApp::spawn(stores).await else {
         return;
     };
     let app = Arc::new(app);

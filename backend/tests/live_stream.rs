@@ -4,9 +4,9 @@ mod support;
 
 use flightdeck_core::contract::AuditEntry;
 use std::time::Duration;
-use support::{ReadModelKind, TestApp};
+use support::{Stores, TestApp};
 
-on_each_read_model!(
+on_each_store!(
     new_entries_arrive_live,
     streams_resume_from_a_position,
     health_reports_ready
@@ -82,8 +82,8 @@ impl SseReader {
     }
 }
 
-async fn new_entries_arrive_live(kind: ReadModelKind) {
-    let Some(app) = TestApp::spawn(kind).await else {
+async fn new_entries_arrive_live(stores: Stores) {
+    let Some(app) = TestApp::spawn(stores).await else {
         return;
     };
     let earlier = app.create_flight("SK0").await;
@@ -122,8 +122,8 @@ async fn new_entries_arrive_live(kind: ReadModelKind) {
     app.finish().await;
 }
 
-async fn streams_resume_from_a_position(kind: ReadModelKind) {
-    let Some(app) = TestApp::spawn(kind).await else {
+async fn streams_resume_from_a_position(stores: Stores) {
+    let Some(app) = TestApp::spawn(stores).await else {
         return;
     };
     let flight = app.create_flight("SK1").await;
@@ -149,8 +149,8 @@ async fn streams_resume_from_a_position(kind: ReadModelKind) {
     app.finish().await;
 }
 
-async fn health_reports_ready(kind: ReadModelKind) {
-    let Some(app) = TestApp::spawn(kind).await else {
+async fn health_reports_ready(stores: Stores) {
+    let Some(app) = TestApp::spawn(stores).await else {
         return;
     };
     let live = app

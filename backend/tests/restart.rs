@@ -2,21 +2,19 @@
 
 mod support;
 
-use flightdeck_backend::config::EventsDb;
-use flightdeck_backend::event_store::sqlite::SqliteEventStore;
-use flightdeck_backend::event_store::{EventStore, ExpectedRevision, NewEvent};
+use flightdeck_backend::event_store::{ExpectedRevision, NewEvent};
 use flightdeck_core::event::stream_name;
 use flightdeck_core::Event;
-use support::{ReadModelKind, TestApp};
+use support::{Stores, TestApp};
 use uuid::Uuid;
 
-on_each_read_model!(
+on_each_store!(
     restart_resumes_from_the_checkpoint,
     rebuild_reproduces_the_read_model
 );
 
-async fn restart_resumes_from_the_checkpoint(kind: ReadModelKind) {
-    let Some(mut app) = TestApp::spawn(kind).await else {
+async fn restart_resumes_from_the_checkpoint(stores: Stores) {
+    let Some(mut app) = TestApp::spawn(stores).await else {
         return;
     };
     let flight = app.create_flight("SK1").await;
@@ -24,8 +22,7 @@ async fn restart_resumes_from_the_checkpoint(kind: ReadModelKind) {
     app.stop().await;
 
     // Events appended while no backend runs, as another writer would.
-    let EventsDb::Sqlite(path) = &app.config.events;
-    let store = SqliteEventStore::open(path).await.unwrap();
+    let store = app.open_event_store().await;
     let offline = Uuid::new_v4();
     let created = Event::FlightCreated {
         flight_id: offline,
@@ -64,8 +61,8 @@ async fn restart_resumes_from_the_checkpoint(kind: ReadModelKind) {
     app.finish().await;
 }
 
-async fn rebuild_reproduces_the_read_model(kind: ReadModelKind) {
-    let Some(mut app) = TestApp::spawn(kind).await else {
+async fn rebuild_reproduces_the_read_model(stores: Stores) {
+    let Some(mut app) = TestApp::spawn(stores).await else {
         return;
     };
     for number in ["SK1", "SK2", "SK3"] {

@@ -6,10 +6,10 @@ mod support;
 use flightdeck_core::contract::Flight;
 use flightdeck_core::{EventTypeOperation, FlightStatus, PassengerStatus};
 use serde_json::json;
-use support::{ReadModelKind, TestApp};
+use support::{Stores, TestApp};
 use uuid::Uuid;
 
-on_each_read_model!(
+on_each_store!(
     create_flight,
     add_passenger,
     board_until_all_boarded,
@@ -31,8 +31,8 @@ async fn flight_with_two(app: &TestApp) -> (Uuid, Uuid, Uuid) {
     (flight, ann, bo)
 }
 
-async fn create_flight(kind: ReadModelKind) {
-    let Some(app) = TestApp::spawn(kind).await else {
+async fn create_flight(stores: Stores) {
+    let Some(app) = TestApp::spawn(stores).await else {
         return;
     };
     let created = app.post_flight(" ARN ", "CPH", "SK1529").await;
@@ -64,8 +64,8 @@ async fn create_flight(kind: ReadModelKind) {
     app.finish().await;
 }
 
-async fn add_passenger(kind: ReadModelKind) {
-    let Some(app) = TestApp::spawn(kind).await else {
+async fn add_passenger(stores: Stores) {
+    let Some(app) = TestApp::spawn(stores).await else {
         return;
     };
     let (flight, ann, bo) = flight_with_two(&app).await;
@@ -82,8 +82,8 @@ async fn add_passenger(kind: ReadModelKind) {
     app.finish().await;
 }
 
-async fn board_until_all_boarded(kind: ReadModelKind) {
-    let Some(app) = TestApp::spawn(kind).await else {
+async fn board_until_all_boarded(stores: Stores) {
+    let Some(app) = TestApp::spawn(stores).await else {
         return;
     };
     let (flight, ann, bo) = flight_with_two(&app).await;
@@ -105,8 +105,8 @@ async fn board_until_all_boarded(kind: ReadModelKind) {
     app.finish().await;
 }
 
-async fn disembark(kind: ReadModelKind) {
-    let Some(app) = TestApp::spawn(kind).await else {
+async fn disembark(stores: Stores) {
+    let Some(app) = TestApp::spawn(stores).await else {
         return;
     };
     let (flight, ann, bo) = flight_with_two(&app).await;
@@ -118,8 +118,8 @@ async fn disembark(kind: ReadModelKind) {
     app.finish().await;
 }
 
-async fn land(kind: ReadModelKind) {
-    let Some(app) = TestApp::spawn(kind).await else {
+async fn land(stores: Stores) {
+    let Some(app) = TestApp::spawn(stores).await else {
         return;
     };
     let (flight, ann, bo) = flight_with_two(&app).await;
@@ -139,8 +139,8 @@ async fn land(kind: ReadModelKind) {
     app.finish().await;
 }
 
-async fn delete_flight(kind: ReadModelKind) {
-    let Some(app) = TestApp::spawn(kind).await else {
+async fn delete_flight(stores: Stores) {
+    let Some(app) = TestApp::spawn(stores).await else {
         return;
     };
     let (flight, ann, _) = flight_with_two(&app).await;
@@ -186,8 +186,8 @@ async fn delete_flight(kind: ReadModelKind) {
     app.finish().await;
 }
 
-async fn refusals_name_the_rule_and_append_nothing(kind: ReadModelKind) {
-    let Some(app) = TestApp::spawn(kind).await else {
+async fn refusals_name_the_rule_and_append_nothing(stores: Stores) {
+    let Some(app) = TestApp::spawn(stores).await else {
         return;
     };
     let (flight, ann, _) = flight_with_two(&app).await;
@@ -259,8 +259,8 @@ async fn refusals_name_the_rule_and_append_nothing(kind: ReadModelKind) {
     app.finish().await;
 }
 
-async fn unknown_ids_are_refused(kind: ReadModelKind) {
-    let Some(app) = TestApp::spawn(kind).await else {
+async fn unknown_ids_are_refused(stores: Stores) {
+    let Some(app) = TestApp::spawn(stores).await else {
         return;
     };
     let before = app.event_count().await;
@@ -302,8 +302,8 @@ async fn unknown_ids_are_refused(kind: ReadModelKind) {
     app.finish().await;
 }
 
-async fn details_edit_with_an_unchanged_status(kind: ReadModelKind) {
-    let Some(app) = TestApp::spawn(kind).await else {
+async fn details_edit_with_an_unchanged_status(stores: Stores) {
+    let Some(app) = TestApp::spawn(stores).await else {
         return;
     };
     let flight = app.create_flight("SK1").await;
@@ -340,8 +340,8 @@ async fn details_edit_with_an_unchanged_status(kind: ReadModelKind) {
     app.finish().await;
 }
 
-async fn passengers_are_renamed_and_cannot_be_set_to_arrived(kind: ReadModelKind) {
-    let Some(app) = TestApp::spawn(kind).await else {
+async fn passengers_are_renamed_and_cannot_be_set_to_arrived(stores: Stores) {
+    let Some(app) = TestApp::spawn(stores).await else {
         return;
     };
     let (flight, ann, _) = flight_with_two(&app).await;
@@ -367,8 +367,8 @@ async fn passengers_are_renamed_and_cannot_be_set_to_arrived(kind: ReadModelKind
     app.finish().await;
 }
 
-async fn audit_log_splits_flights_and_passengers(kind: ReadModelKind) {
-    let Some(app) = TestApp::spawn(kind).await else {
+async fn audit_log_splits_flights_and_passengers(stores: Stores) {
+    let Some(app) = TestApp::spawn(stores).await else {
         return;
     };
     let (flight, ann, bo) = flight_with_two(&app).await;

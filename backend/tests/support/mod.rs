@@ -3,32 +3,46 @@
 #![allow(dead_code)] // each test binary uses its own part of this
 
 use flightdeck_backend::config::{Config, EventsDb};
+use flightdeck_backend::event_store::esdb::EsdbEventStore;
+use flightdeck_backend::event_store::sqlite::SqliteEventStore;
+use flightdeck_backend::event_store::EventStore;
 use flightdeck_backend::read_model::ReadDb;
 use flightdeck_backend::{start, Server};
 use flightdeck_core::contract::{AuditEntry, Created, Flight, Outcome, Passenger};
 use serde_json::{json, Value};
 use sqlx::{Connection, Executor, PgConnection};
+use std::sync::Arc;
 use std::time::Duration;
 use tempfile::TempDir;
 use uuid::Uuid;
 
+/// Which event store and read model a test runs on.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum ReadModelKind {
+pub enum Stores {
+    /// The embedded default: both on SQLite.
     Sqlite,
-    Postgres,
+    /// SQLite events, Postgres read model.
+    SqlitePostgres,
+    /// EventStoreDB (the in-process stand-in, over real gRPC) and Postgres: the compose stack.
+    EventStoreDbPostgres,
 }
 
-/// Generates one test per read model from `async fn name(kind: ReadModelKind)`.
+/// Generates one test per store combination from `async fn name(stores: Stores)`.
 #[macro_export]
-macro_rules! on_each_read_model {
+macro_rules! on_each_store {
     ($($name:ident),* $(,)?) => {
-        mod sqlite_read_model {
+        mod sqlite {
             $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn $name() { super::$name($crate::support::ReadModelKind::Sqlite).await })*
+            async fn $name() { super::$name($crate::support::Stores::Sqlite).await })*
         }
-        mod postgres_read_model {
+        mod sqlite_postgres {
             $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn $name() { super::$name($crate::support::ReadModelKind::Postgres).await })*
+            async fn $name() { super::$name($crate::support::Stores::SqlitePostgres).await })*
+        }
+        /// EventStoreDB cannot run here; these talk gRPC to the `esdb-standin` crate instead.
+        mod eventstoredb_standin_postgres {
+            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $name() { super::$name($crate::support::Stores::EventStoreDbPostgres).await })*
         }
     };
 }
@@ -39,6 +53,7 @@ pub struct TestApp {
     pub config: Config,
     server: Option<Server>,
     postgres: Option<(String, String)>,
+    pub standin: Option<esdb_standin::StandIn>,
     _dir: TempDir,
 }
 
@@ -70,18 +85,28 @@ async fn fresh_postgres() -> Option<(String, String)> {
 }
 
 impl TestApp {
-    /// The backend with its event log in a temporary directory and the chosen read model; `None`
-    /// when that read model cannot run here (see `fresh_postgres`).
-    pub async fn spawn(kind: ReadModelKind) -> Option<Self> {
+    /// The backend on the chosen stores, with its files in a temporary directory; `None` when
+    /// Postgres cannot run here (see `fresh_postgres`).
+    pub async fn spawn(stores: Stores) -> Option<Self> {
         let dir = tempfile::tempdir().expect("temp dir");
         let mut config = Config::embedded(dir.path().to_owned());
-        let postgres = match kind {
-            ReadModelKind::Sqlite => None,
-            ReadModelKind::Postgres => {
+        let postgres = match stores {
+            Stores::Sqlite => None,
+            Stores::SqlitePostgres | Stores::EventStoreDbPostgres => {
                 let (url, name) = fresh_postgres().await?;
                 config.read_db = ReadDb::Postgres(url.clone());
                 Some((url, name))
             }
+        };
+        let standin = match stores {
+            Stores::EventStoreDbPostgres => {
+                let standin = esdb_standin::StandIn::start()
+                    .await
+                    .expect("stand-in starts");
+                config.events = EventsDb::EventStoreDb(standin.url());
+                Some(standin)
+            }
+            _ => None,
         };
         let server = start(config.clone()).await.expect("backend starts");
         Some(Self {
@@ -93,6 +118,7 @@ impl TestApp {
             config,
             server: Some(server),
             postgres,
+            standin,
             _dir: dir,
         })
     }
@@ -255,16 +281,68 @@ impl TestApp {
         self.get("/api/auditlog/all").await
     }
 
-    /// How many events the log holds, read from the SQLite file itself.
+    /// How many events the log holds, asked of the store itself.
     pub async fn event_count(&self) -> i64 {
-        let EventsDb::Sqlite(path) = &self.config.events;
-        let mut conn = sqlx::SqliteConnection::connect(&format!("sqlite://{}", path.display()))
+        match &self.config.events {
+            EventsDb::Sqlite(path) => {
+                let mut conn =
+                    sqlx::SqliteConnection::connect(&format!("sqlite://{}", path.display()))
+                        .await
+                        .expect("open event log");
+                sqlx::query_scalar("SELECT COUNT(*) FROM events")
+                    .fetch_one(&mut conn)
+                    .await
+                    .expect("count events")
+            }
+            EventsDb::EventStoreDb(_) => {
+                self.standin.as_ref().expect("stand-in").event_count() as i64
+            }
+        }
+    }
+
+    /// The test's event store, opened beside (or instead of) the server's.
+    pub async fn open_event_store(&self) -> Arc<dyn EventStore> {
+        match &self.config.events {
+            EventsDb::Sqlite(path) => {
+                Arc::new(SqliteEventStore::open(path).await.expect("open event log"))
+            }
+            EventsDb::EventStoreDb(url) => {
+                Arc::new(EsdbEventStore::connect(url).await.expect("connect"))
+            }
+        }
+    }
+}
+
+impl TestApp {
+    /// Another backend on the same stores, as a second instance behind a load balancer would be.
+    pub async fn another_instance(&self) -> Server {
+        start(self.config.clone())
             .await
-            .expect("open event log");
-        sqlx::query_scalar("SELECT COUNT(*) FROM events")
-            .fetch_one(&mut conn)
+            .expect("second instance starts")
+    }
+
+    /// Every event in the log, oldest first.
+    pub async fn log(&self) -> Vec<flightdeck_backend::event_store::RecordedEvent> {
+        use futures_util::StreamExt;
+        let expected = self.event_count().await as usize;
+        let store = self.open_event_store().await;
+        let events = store.subscribe_all(None).take(expected).collect::<Vec<_>>();
+        tokio::time::timeout(Duration::from_secs(30), events)
             .await
-            .expect("count events")
+            .expect("the log reads in time")
+            .into_iter()
+            .map(|e| e.expect("event"))
+            .collect()
+    }
+
+    /// Whether the server says it is ready (stores answer, read model caught up).
+    pub async fn ready(&self) -> bool {
+        self.client
+            .get(self.url("/health/ready"))
+            .send()
+            .await
+            .map(|r| r.status() == 200)
+            .unwrap_or(false)
     }
 }
 
