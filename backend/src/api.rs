@@ -8,12 +8,16 @@ mod health;
 mod passengers;
 
 use crate::command::Commands;
+use crate::config::Token;
 use crate::error::ApiError;
 use crate::event_store::EventStore;
 use crate::projection::Projection;
 use crate::read_model::ReadModel;
-use axum::extract::Request;
+use axum::extract::{Request, State};
+use axum::http::header::AUTHORIZATION;
 use axum::http::StatusCode;
+use axum::middleware::{self, Next};
+use axum::response::Response;
 use axum::routing::get;
 use axum::Router;
 use std::sync::Arc;
@@ -34,6 +38,9 @@ pub struct App {
     pub store: Arc<dyn EventStore>,
     /// Turns true when the server shuts down, so live streams end instead of holding it open.
     pub closing: tokio::sync::watch::Receiver<bool>,
+    pub token: Option<Token>,
+    /// One permit per live stream: no client can open enough to exhaust the backend.
+    pub streams: Arc<tokio::sync::Semaphore>,
 }
 
 pub fn router(app: Arc<App>) -> Router {
@@ -56,7 +63,8 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/auditlog/all", get(audit::all))
         .route("/auditlog/flights", get(audit::flights))
         .route("/auditlog/passengers", get(audit::passengers))
-        .route("/auditlog/stream", get(audit::stream));
+        .route("/auditlog/stream", get(audit::stream))
+        .route_layer(middleware::from_fn_with_state(app.clone(), authorize));
     Router::new()
         .nest("/api", api)
         .route("/health/live", get(health::live))
@@ -70,6 +78,26 @@ pub fn router(app: Arc<App>) -> Router {
         // The original gateway answered CORS for any origin, header and method.
         .layer(CorsLayer::permissive())
         .with_state(app)
+}
+
+/// With a token configured, every /api request must carry it.
+async fn authorize(
+    State(app): State<Arc<App>>,
+    request: Request,
+    next: Next,
+) -> Result<Response, ApiError> {
+    if let Some(token) = &app.token {
+        let offered = request
+            .headers()
+            .get(AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .unwrap_or("");
+        if !token.matches(offered.trim()) {
+            return Err(ApiError::Unauthorized);
+        }
+    }
+    Ok(next.run(request).await)
 }
 
 async fn not_found(request: Request) -> ApiError {

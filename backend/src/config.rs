@@ -29,6 +29,34 @@ pub struct Args {
     /// Empty the read model and rebuild it from the event log, then serve.
     #[arg(long)]
     pub rebuild: bool,
+    /// Require `Authorization: Bearer TOKEN` on every /api route (health stays open).
+    #[arg(long, env = "FLIGHTDECK_TOKEN", hide_env_values = true)]
+    pub token: Option<String>,
+    /// Most live audit streams served at once; more are answered 503.
+    #[arg(long, env = "FLIGHTDECK_MAX_STREAMS", default_value_t = 256)]
+    pub max_streams: usize,
+}
+
+/// A bearer token. Its Debug form never shows it, so no log line can.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Token(String);
+
+impl Token {
+    pub fn new(token: impl Into<String>) -> Self {
+        Self(token.into())
+    }
+
+    /// Compares in constant time, so an attacker learns nothing from how long a refusal takes.
+    pub fn matches(&self, offered: &str) -> bool {
+        use subtle::ConstantTimeEq;
+        self.0.as_bytes().ct_eq(offered.as_bytes()).into()
+    }
+}
+
+impl std::fmt::Debug for Token {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Token(***)")
+    }
 }
 
 /// Where the events are kept.
@@ -47,6 +75,9 @@ pub struct Config {
     pub rebuild: bool,
     /// How long a command waits for the read model to show its effect before answering.
     pub read_your_writes: Duration,
+    /// When set, /api requires it as a bearer token.
+    pub token: Option<Token>,
+    pub max_streams: usize,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -69,6 +100,8 @@ impl Config {
             read_db: ReadDb::Sqlite(data_dir.join("read.db")),
             rebuild: false,
             read_your_writes: Duration::from_secs(5),
+            token: None,
+            max_streams: 256,
         }
     }
 
@@ -128,6 +161,8 @@ impl Args {
             read_db,
             rebuild: self.rebuild,
             read_your_writes: Duration::from_secs(5),
+            token: self.token.filter(|t| !t.is_empty()).map(Token::new),
+            max_streams: self.max_streams,
         })
     }
 }
@@ -160,10 +195,32 @@ mod tests {
             events: None,
             read_db: None,
             rebuild: false,
+            token: None,
+            max_streams: 256,
         };
         let c = args.into_config().unwrap();
         assert_eq!(c.events, EventsDb::Sqlite("/srv/fd/events.db".into()));
         assert_eq!(c.read_db, ReadDb::Sqlite("/srv/fd/read.db".into()));
+    }
+
+    #[test]
+    fn tokens_compare_whole_and_never_print() {
+        let token = Token::new("s3cret-token");
+        assert!(token.matches("s3cret-token"));
+        assert!(!token.matches("s3cret-toke"));
+        assert!(!token.matches("s3cret-token!"));
+        assert!(!token.matches(""));
+        assert_eq!(format!("{token:?}"), "Token(***)");
+        let c = config(&[
+            "--events",
+            "sqlite:///e.db",
+            "--read-db",
+            "sqlite:///r.db",
+            "--token",
+            "abc",
+        ])
+        .unwrap();
+        assert!(!format!("{c:?}").contains("abc"));
     }
 
     #[test]

@@ -62,8 +62,13 @@ pub async fn start(config: Config) -> Result<Server, StartError> {
     }
     let (projection, projection_task) = Projection::spawn(store.clone(), read_model.clone());
     let (closing_tx, closing) = watch::channel(false);
+    if config.token.is_none() && !config.bind.ip().is_loopback() {
+        tracing::warn!(bind = %config.bind, "listening beyond this machine without a token: anyone who can reach it can change flights; set --token or FLIGHTDECK_TOKEN");
+    }
     let app = Arc::new(App {
         closing,
+        token: config.token.clone(),
+        streams: Arc::new(tokio::sync::Semaphore::new(config.max_streams)),
         commands: Commands::new(
             store.clone(),
             read_model.clone(),

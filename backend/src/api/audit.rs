@@ -17,7 +17,7 @@ use std::collections::VecDeque;
 use std::convert::Infallible;
 use std::sync::Arc;
 use tokio::sync::broadcast::{self, error::RecvError};
-use tokio::sync::watch;
+use tokio::sync::{watch, OwnedSemaphorePermit};
 
 /// Entries read from the read model per query while a live subscriber catches up.
 const CATCH_UP_PAGE: u32 = 1000;
@@ -95,6 +95,9 @@ pub async fn stream(
                 })?,
         ),
     };
+    let permit = app.streams.clone().try_acquire_owned().map_err(|_| {
+        ApiError::Unavailable("too many live audit streams are open; try again later".into())
+    })?;
     // Subscribe before reading the backlog, so nothing committed in between is missed; entries
     // seen twice are dropped by position.
     let live = app.projection.live();
@@ -109,6 +112,7 @@ pub async fn stream(
         backlog: VecDeque::new(),
         catching_up: true,
         closing: app.closing.clone(),
+        _permit: permit,
     };
     let events = stream::unfold(follow, |mut follow| async move {
         let entry = follow.next().await?;
@@ -138,6 +142,7 @@ struct Follow {
     backlog: VecDeque<AuditEntry>,
     catching_up: bool,
     closing: watch::Receiver<bool>,
+    _permit: OwnedSemaphorePermit,
 }
 
 impl Follow {

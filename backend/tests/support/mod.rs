@@ -88,8 +88,14 @@ impl TestApp {
     /// The backend on the chosen stores, with its files in a temporary directory; `None` when
     /// Postgres cannot run here (see `fresh_postgres`).
     pub async fn spawn(stores: Stores) -> Option<Self> {
+        Self::spawn_with(stores, |_| {}).await
+    }
+
+    /// As `spawn`, with the configuration adjusted first.
+    pub async fn spawn_with(stores: Stores, adjust: impl FnOnce(&mut Config)) -> Option<Self> {
         let dir = tempfile::tempdir().expect("temp dir");
         let mut config = Config::embedded(dir.path().to_owned());
+        adjust(&mut config);
         let postgres = match stores {
             Stores::Sqlite => None,
             Stores::SqlitePostgres | Stores::EventStoreDbPostgres => {

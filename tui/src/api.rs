@@ -1,0 +1,329 @@
+//! The HTTP client over the original contract. The same calls drive a Flightdeck backend (embedded
+//! or remote), an original gateway, or the three original services addressed one by one.
+
+use flightdeck_core::contract::{
+    AuditEntry, CreateFlight, CreatePassenger, Created, DeleteFlight, Flight, Outcome, Passenger,
+    Problem, UpdateFlight, UpdatePassenger,
+};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use std::fmt;
+use std::time::Duration;
+use uuid::Uuid;
+
+/// Where the three resources live. Each URL is the collection itself, e.g.
+/// `http://localhost:5000/api/flights` or `http://flights-api:8040/flights`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Endpoints {
+    pub flights: String,
+    pub passengers: String,
+    pub auditlog: String,
+}
+
+impl Endpoints {
+    /// A Flightdeck backend or an original gateway: `{api}/flights` and so on.
+    pub fn from_api(api: &str) -> Result<Self, String> {
+        let base = checked_url("--api", api)?;
+        Ok(Self {
+            flights: format!("{base}/flights"),
+            passengers: format!("{base}/passengers"),
+            auditlog: format!("{base}/auditlog"),
+        })
+    }
+
+    /// The original services without their gateway.
+    pub fn from_services(flights: &str, passengers: &str, auditlog: &str) -> Result<Self, String> {
+        Ok(Self {
+            flights: checked_url("--flights-url", flights)?,
+            passengers: checked_url("--passengers-url", passengers)?,
+            auditlog: checked_url("--auditlog-url", auditlog)?,
+        })
+    }
+
+    pub fn stream(&self) -> String {
+        format!("{}/stream", self.auditlog)
+    }
+}
+
+fn checked_url(flag: &str, raw: &str) -> Result<String, String> {
+    let url = raw.trim().trim_end_matches('/');
+    let rest = if let Some(rest) = url.strip_prefix("http://") {
+        rest
+    } else if url.starts_with("https://") {
+        return Err(format!(
+            "{flag} {raw}: https is not supported by this build; use http:// (e.g. through a local TLS-terminating proxy)"
+        ));
+    } else {
+        return Err(format!(
+            "{flag} {raw}: expected an http:// URL, e.g. http://localhost:5000/api"
+        ));
+    };
+    if rest.is_empty() || rest.starts_with('/') {
+        return Err(format!("{flag} {raw}: the URL names no host"));
+    }
+    if url.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err(format!("{flag} {raw}: the URL contains spaces"));
+    }
+    Ok(url.to_owned())
+}
+
+/// Why a call did not give what was asked, in words an operator can act on.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ApiError {
+    /// No answer: connection refused, reset, timed out.
+    Unreachable(String),
+    /// An HTTP error status, with the server's problem text.
+    Status { status: u16, message: String },
+    /// The server refused the command (200 with `success: false`): its own sentence.
+    Refused(String),
+    /// The answer was not what the contract says.
+    Decode(String),
+    /// The server accepted a command but its effect did not show in time.
+    Unconfirmed(String),
+}
+
+impl fmt::Display for ApiError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Unreachable(why) => write!(f, "backend unreachable: {why}"),
+            Self::Status { status, message } => write!(f, "HTTP {status}: {message}"),
+            Self::Refused(sentence) => f.write_str(sentence),
+            Self::Decode(why) => write!(f, "unexpected answer: {why}"),
+            Self::Unconfirmed(what) => f.write_str(what),
+        }
+    }
+}
+
+impl std::error::Error for ApiError {}
+
+impl ApiError {
+    /// Whether the backend answered at all (a refusal or 4xx still means it is up).
+    pub fn is_connection(&self) -> bool {
+        matches!(self, Self::Unreachable(_))
+    }
+}
+
+fn unreachable(err: reqwest::Error) -> ApiError {
+    // reqwest's Display hides the cause ("error sending request"); the source says why.
+    let mut text = err.to_string();
+    let mut source = std::error::Error::source(&err);
+    while let Some(cause) = source {
+        text = format!("{text}: {cause}");
+        source = cause.source();
+    }
+    ApiError::Unreachable(text)
+}
+
+/// The message of an error answer: a Flightdeck problem body, else the body's text.
+pub fn problem_message(body: &str) -> String {
+    if let Ok(problem) = serde_json::from_str::<Problem>(body) {
+        return if problem.detail.is_empty() {
+            problem.title
+        } else {
+            format!("{}: {}", problem.title, problem.detail)
+        };
+    }
+    let text: String = body.split_whitespace().collect::<Vec<_>>().join(" ");
+    if text.is_empty() {
+        "no details".to_owned()
+    } else {
+        text.chars().take(200).collect()
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct Api {
+    http: reqwest::Client,
+    endpoints: Endpoints,
+}
+
+impl Api {
+    pub fn new(endpoints: Endpoints) -> Result<Self, ApiError> {
+        let http = reqwest::Client::builder()
+            .connect_timeout(Duration::from_secs(5))
+            .build()
+            .map_err(unreachable)?;
+        Ok(Self { http, endpoints })
+    }
+
+    pub fn endpoints(&self) -> &Endpoints {
+        &self.endpoints
+    }
+
+    pub fn http(&self) -> &reqwest::Client {
+        &self.http
+    }
+
+    /// A one-line name of the backend for the status bar.
+    pub fn describe(&self) -> String {
+        match self.endpoints.flights.strip_suffix("/flights") {
+            Some(base)
+                if self.endpoints.passengers == format!("{base}/passengers")
+                    && self.endpoints.auditlog == format!("{base}/auditlog") =>
+            {
+                base.to_owned()
+            }
+            _ => self.endpoints.flights.clone(),
+        }
+    }
+
+    async fn get<T: DeserializeOwned>(&self, url: &str) -> Result<Option<T>, ApiError> {
+        let response = self
+            .http
+            .get(url)
+            .timeout(Duration::from_secs(30))
+            .send()
+            .await
+            .map_err(unreachable)?;
+        if response.status() == reqwest::StatusCode::NOT_FOUND {
+            return Ok(None);
+        }
+        decode(response).await.map(Some)
+    }
+
+    async fn send<B: Serialize, T: DeserializeOwned>(
+        &self,
+        method: reqwest::Method,
+        url: &str,
+        body: &B,
+    ) -> Result<T, ApiError> {
+        let response = self
+            .http
+            .request(method, url)
+            .timeout(Duration::from_secs(30))
+            .json(body)
+            .send()
+            .await
+            .map_err(unreachable)?;
+        decode(response).await
+    }
+
+    /// Every flight. An original server answers 404 when it has none to show.
+    pub async fn flights(&self) -> Result<Vec<Flight>, ApiError> {
+        Ok(self.get(&self.endpoints.flights).await?.unwrap_or_default())
+    }
+
+    pub async fn flight(&self, id: Uuid) -> Result<Option<Flight>, ApiError> {
+        self.get(&format!("{}/{id}", self.endpoints.flights)).await
+    }
+
+    pub async fn passengers_of(&self, flight_id: Uuid) -> Result<Vec<Passenger>, ApiError> {
+        let url = format!("{}/flight/{flight_id}", self.endpoints.passengers);
+        Ok(self.get(&url).await?.unwrap_or_default())
+    }
+
+    pub async fn passenger(&self, id: Uuid) -> Result<Option<Passenger>, ApiError> {
+        self.get(&format!("{}/{id}", self.endpoints.passengers))
+            .await
+    }
+
+    pub async fn audit_all(&self) -> Result<Vec<AuditEntry>, ApiError> {
+        let url = format!("{}/all", self.endpoints.auditlog);
+        Ok(self.get(&url).await?.unwrap_or_default())
+    }
+
+    pub async fn create_flight(&self, body: &CreateFlight) -> Result<Uuid, ApiError> {
+        let created: Created = self
+            .send(reqwest::Method::POST, &self.endpoints.flights, body)
+            .await?;
+        created_id(created)
+    }
+
+    pub async fn update_flight(&self, body: &UpdateFlight) -> Result<(), ApiError> {
+        let outcome: Outcome = self
+            .send(reqwest::Method::PUT, &self.endpoints.flights, body)
+            .await?;
+        outcome_ok(outcome)
+    }
+
+    pub async fn delete_flight(&self, id: Uuid) -> Result<(), ApiError> {
+        let outcome: Outcome = self
+            .send(
+                reqwest::Method::DELETE,
+                &self.endpoints.flights,
+                &DeleteFlight { id },
+            )
+            .await?;
+        outcome_ok(outcome)
+    }
+
+    pub async fn create_passenger(&self, body: &CreatePassenger) -> Result<Uuid, ApiError> {
+        let created: Created = self
+            .send(reqwest::Method::POST, &self.endpoints.passengers, body)
+            .await?;
+        created_id(created)
+    }
+
+    pub async fn update_passenger(&self, body: &UpdatePassenger) -> Result<(), ApiError> {
+        let outcome: Outcome = self
+            .send(reqwest::Method::PUT, &self.endpoints.passengers, body)
+            .await?;
+        outcome_ok(outcome)
+    }
+}
+
+fn refusal(error: Option<String>) -> ApiError {
+    ApiError::Refused(
+        error
+            .filter(|e| !e.trim().is_empty())
+            .unwrap_or_else(|| "the server refused the command without saying why".to_owned()),
+    )
+}
+
+fn created_id(created: Created) -> Result<Uuid, ApiError> {
+    if created.success {
+        Ok(created.id)
+    } else {
+        Err(refusal(created.error))
+    }
+}
+
+fn outcome_ok(outcome: Outcome) -> Result<(), ApiError> {
+    if outcome.success {
+        Ok(())
+    } else {
+        Err(refusal(outcome.error))
+    }
+}
+
+async fn decode<T: DeserializeOwned>(response: reqwest::Response) -> Result<T, ApiError> {
+    let status = response.status();
+    let body = response.text().await.map_err(unreachable)?;
+    if !status.is_success() {
+        return Err(ApiError::Status {
+            status: status.as_u16(),
+            message: problem_message(&body),
+        });
+    }
+    serde_json::from_str(&body).map_err(|e| ApiError::Decode(e.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn api_urls_are_checked() {
+        let ep = Endpoints::from_api("http://localhost:5000/api/").unwrap();
+        assert_eq!(ep.flights, "http://localhost:5000/api/flights");
+        assert_eq!(ep.stream(), "http://localhost:5000/api/auditlog/stream");
+        assert!(Endpoints::from_api("localhost:5000")
+            .unwrap_err()
+            .contains("expected an http:// URL"));
+        assert!(Endpoints::from_api("http://").is_err());
+        assert!(Endpoints::from_api("https://x")
+            .unwrap_err()
+            .contains("https"));
+    }
+
+    #[test]
+    fn problems_are_read_or_quoted() {
+        let body = r#"{"status":404,"title":"Not found","detail":"no flight 1"}"#;
+        assert_eq!(problem_message(body), "Not found: no flight 1");
+        assert_eq!(
+            problem_message("  <html>\n oops </html>"),
+            "<html> oops </html>"
+        );
+        assert_eq!(problem_message(""), "no details");
+    }
+}

@@ -1,0 +1,238 @@
+//! Carrying out a command: send it, then read back until its effect shows. A Flightdeck backend
+//! answers only once its read model shows the change, so the first read confirms it; the
+//! original services are eventually consistent, so there the reads go on, with growing pauses,
+//! until the change shows or the time is up.
+
+use crate::api::{Api, ApiError};
+use crate::app::{Command, Done};
+use flightdeck_core::contract::{
+    CreateFlight, CreatePassenger, Flight, Passenger, UpdateFlight, UpdatePassenger,
+};
+use flightdeck_core::{FlightStatus, PassengerStatus};
+use std::future::Future;
+use std::time::Duration;
+use tokio::time::Instant;
+
+/// How long a change may take to show before the console says so.
+pub const SETTLE_TIMEOUT: Duration = Duration::from_secs(15);
+
+async fn settle<T, F, Fut>(what: &str, mut shows: F) -> Result<T, ApiError>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<Option<T>, ApiError>>,
+{
+    let deadline = Instant::now() + SETTLE_TIMEOUT;
+    let mut pause = Duration::from_millis(50);
+    loop {
+        if let Some(seen) = shows().await? {
+            return Ok(seen);
+        }
+        if Instant::now() >= deadline {
+            return Err(ApiError::Unconfirmed(format!(
+                "The server accepted {what}, but the change did not show within {} s",
+                SETTLE_TIMEOUT.as_secs()
+            )));
+        }
+        tokio::time::sleep(pause).await;
+        pause = (pause * 2).min(Duration::from_millis(500));
+    }
+}
+
+fn put_flight(f: &Flight, status: FlightStatus) -> UpdateFlight {
+    // The original overwrites every field on a PUT, so the current details go along.
+    UpdateFlight {
+        id: f.id,
+        origin: Some(f.origin.clone()),
+        destination: Some(f.destination.clone()),
+        flight_number: Some(f.flight_number.clone()),
+        status: Some(status.code()),
+    }
+}
+
+async fn flight_with_status(
+    api: &Api,
+    id: uuid::Uuid,
+    want: FlightStatus,
+) -> Result<Option<Flight>, ApiError> {
+    Ok(api.flight(id).await?.filter(|f| f.status == want))
+}
+
+pub async fn execute(api: &Api, command: Command) -> Done {
+    let mut done = Done {
+        result: Ok(String::new()),
+        new_flight: None,
+        new_passenger: None,
+        flight: None,
+        passenger: None,
+    };
+    done.result = match command {
+        Command::CreateFlight {
+            origin,
+            destination,
+            flight_number,
+        } => {
+            let body = CreateFlight {
+                origin: Some(origin.clone()),
+                destination: Some(destination.clone()),
+                flight_number: Some(flight_number.clone()),
+            };
+            match api.create_flight(&body).await {
+                Ok(id) => {
+                    done.new_flight = Some(id);
+                    settle(&format!("flight {flight_number}"), || async move {
+                        api.flight(id).await
+                    })
+                    .await
+                    .map(|f: Flight| done.flight = Some(f))
+                    .map(|()| format!("Flight {flight_number} created ({origin} → {destination})"))
+                }
+                Err(e) => Err(e),
+            }
+        }
+        Command::EditFlight {
+            flight,
+            origin,
+            destination,
+            flight_number,
+        } => {
+            let body = UpdateFlight {
+                id: flight.id,
+                origin: Some(origin.clone()),
+                destination: Some(destination.clone()),
+                flight_number: Some(flight_number.clone()),
+                status: Some(flight.status.code()),
+            };
+            match api.update_flight(&body).await {
+                Ok(()) => settle(
+                    &format!("the new details of {}", flight.flight_number),
+                    || {
+                        let (o, d, n) = (&origin, &destination, &flight_number);
+                        async move {
+                            Ok(api.flight(flight.id).await?.filter(|f| {
+                                f.origin == *o && f.destination == *d && f.flight_number == *n
+                            }))
+                        }
+                    },
+                )
+                .await
+                .map(|f| done.flight = Some(f))
+                .map(|()| format!("Flight {flight_number} updated ({origin} → {destination})")),
+                Err(e) => Err(e),
+            }
+        }
+        Command::Disembark(flight) => {
+            match api
+                .update_flight(&put_flight(&flight, FlightStatus::Disembarked))
+                .await
+            {
+                Ok(()) => settle(&format!("disembarking {}", flight.flight_number), || {
+                    flight_with_status(api, flight.id, FlightStatus::Disembarked)
+                })
+                .await
+                .map(|f| done.flight = Some(f))
+                .map(|()| format!("Flight {} disembarked", flight.flight_number)),
+                Err(e) => Err(e),
+            }
+        }
+        Command::Land(flight) => {
+            match api
+                .update_flight(&put_flight(&flight, FlightStatus::Arrived))
+                .await
+            {
+                Ok(()) => settle(&format!("landing {}", flight.flight_number), || {
+                    flight_with_status(api, flight.id, FlightStatus::Arrived)
+                })
+                .await
+                .map(|f| done.flight = Some(f))
+                .map(|()| {
+                    format!(
+                        "Flight {} landed; its passengers have arrived",
+                        flight.flight_number
+                    )
+                }),
+                Err(e) => Err(e),
+            }
+        }
+        Command::Delete(flight) => match api.delete_flight(flight.id).await {
+            Ok(()) => settle(&format!("deleting {}", flight.flight_number), || async {
+                Ok(api.flight(flight.id).await?.is_none().then_some(()))
+            })
+            .await
+            .map(|()| {
+                format!(
+                    "Flight {} deleted with its passengers",
+                    flight.flight_number
+                )
+            }),
+            Err(e) => Err(e),
+        },
+        Command::AddPassenger { flight, name } => {
+            let body = CreatePassenger {
+                name: Some(name.clone()),
+                flight_id: Some(flight.id),
+            };
+            match api.create_passenger(&body).await {
+                Ok(id) => {
+                    done.new_passenger = Some(id);
+                    settle(&format!("passenger {name}"), || async move {
+                        api.passenger(id).await
+                    })
+                    .await
+                    .map(|p: Passenger| done.passenger = Some(p))
+                    .map(|()| format!("{name} checked in on {}", flight.flight_number))
+                }
+                Err(e) => Err(e),
+            }
+        }
+        Command::Board { passenger, flight } => {
+            let body = UpdatePassenger {
+                id: passenger.id,
+                flight_id: Some(passenger.flight_id),
+                name: Some(passenger.name.clone()),
+                status: Some(PassengerStatus::Boarded.code()),
+            };
+            match api.update_passenger(&body).await {
+                Ok(()) => settle(&format!("boarding {}", passenger.name), || async {
+                    Ok(api
+                        .passenger(passenger.id)
+                        .await?
+                        .filter(|p| p.status != PassengerStatus::CheckedIn))
+                })
+                .await
+                .map(|p| done.passenger = Some(p))
+                .map(|()| {
+                    if flight.is_empty() {
+                        format!("{} boarded", passenger.name)
+                    } else {
+                        format!("{} boarded {flight}", passenger.name)
+                    }
+                }),
+                Err(e) => Err(e),
+            }
+        }
+        Command::Rename { passenger, name } => {
+            let body = UpdatePassenger {
+                id: passenger.id,
+                flight_id: Some(passenger.flight_id),
+                name: Some(name.clone()),
+                status: Some(passenger.status.code()),
+            };
+            match api.update_passenger(&body).await {
+                Ok(()) => settle(&format!("renaming {}", passenger.name), || {
+                    let name = &name;
+                    async move {
+                        Ok(api
+                            .passenger(passenger.id)
+                            .await?
+                            .filter(|p| p.name == *name))
+                    }
+                })
+                .await
+                .map(|p| done.passenger = Some(p))
+                .map(|()| format!("{} is now {name}", passenger.name)),
+                Err(e) => Err(e),
+            }
+        }
+    };
+    done
+}

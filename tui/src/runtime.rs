@@ -1,0 +1,146 @@
+//! The event loop: one task owns the state and the terminal; keys, answers and stream messages
+//! reach it over a channel, and every request runs in a task of its own. The loop sleeps until a
+//! message comes and draws only after something changed.
+
+use crate::api::Api;
+use crate::app::{App, Effect, Msg};
+use crate::commands;
+use crate::live;
+use crossterm::event::{Event, KeyEventKind};
+use ratatui::backend::Backend;
+use ratatui::Terminal;
+use std::time::Duration;
+use tokio::sync::mpsc::{self, UnboundedSender};
+
+/// Reads the terminal on a thread of its own: crossterm's read blocks.
+pub fn spawn_input(tx: UnboundedSender<Msg>) {
+    std::thread::spawn(move || loop {
+        let msg = match crossterm::event::read() {
+            Ok(Event::Key(key)) if key.kind != KeyEventKind::Release => Msg::Key(key),
+            Ok(Event::Mouse(mouse)) => Msg::Mouse(mouse),
+            Ok(Event::Resize(w, h)) => Msg::Resize(w, h),
+            Ok(Event::Paste(text)) => Msg::Paste(text),
+            Ok(_) => continue,
+            Err(_) => Msg::Quit,
+        };
+        let quit = matches!(msg, Msg::Quit);
+        if tx.send(msg).is_err() || quit {
+            return;
+        }
+    });
+}
+
+/// Turns SIGTERM and SIGINT into an orderly quit, so the terminal is restored.
+pub fn spawn_signals(tx: UnboundedSender<Msg>) {
+    tokio::spawn(async move {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{signal, SignalKind};
+            let mut term = match signal(SignalKind::terminate()) {
+                Ok(s) => s,
+                Err(_) => return,
+            };
+            tokio::select! {
+                _ = term.recv() => {}
+                _ = tokio::signal::ctrl_c() => {}
+            }
+        }
+        #[cfg(not(unix))]
+        {
+            let _ = tokio::signal::ctrl_c().await;
+        }
+        let _ = tx.send(Msg::Quit);
+    });
+}
+
+fn carry_out(effect: Effect, api: &Api, tx: &UnboundedSender<Msg>) {
+    let api = api.clone();
+    let tx = tx.clone();
+    match effect {
+        Effect::LoadFlights => {
+            tokio::spawn(async move {
+                let _ = tx.send(Msg::Flights(load_flights(&api).await));
+            });
+        }
+        Effect::LoadPassengers(id) => {
+            tokio::spawn(async move {
+                let _ = tx.send(Msg::Passengers(id, api.passengers_of(id).await));
+            });
+        }
+        Effect::Run(command) => {
+            tokio::spawn(async move {
+                let _ = tx.send(Msg::Done(commands::execute(&api, command).await));
+            });
+        }
+        Effect::ExpireToast { seq, after } => {
+            tokio::spawn(async move {
+                tokio::time::sleep(after).await;
+                let _ = tx.send(Msg::ToastExpired(seq));
+            });
+        }
+    }
+}
+
+/// The flights with their passenger counts. An original server has no counts in its list, so
+/// there each flight's passengers are read, a few at a time.
+pub async fn load_flights(
+    api: &Api,
+) -> Result<Vec<flightdeck_core::contract::Flight>, crate::api::ApiError> {
+    let mut flights = api.flights().await?;
+    let missing: Vec<usize> = (0..flights.len())
+        .filter(|&i| flights[i].passenger_count.is_none() || flights[i].boarded_count.is_none())
+        .collect();
+    for chunk in missing.chunks(8) {
+        let reads = chunk.iter().map(|&i| api.passengers_of(flights[i].id));
+        let results = futures_util::future::join_all(reads).await;
+        for (&i, result) in chunk.iter().zip(results) {
+            let passengers = result?;
+            let boarded = passengers
+                .iter()
+                .filter(|p| p.status != flightdeck_core::PassengerStatus::CheckedIn)
+                .count();
+            flights[i].passenger_count = Some(passengers.len() as u32);
+            flights[i].boarded_count = Some(boarded as u32);
+        }
+    }
+    Ok(flights)
+}
+
+/// Runs the console until the operator quits.
+pub async fn run<B: Backend>(
+    terminal: &mut Terminal<B>,
+    mut app: App,
+    api: Api,
+    poll_interval: Duration,
+    tx: UnboundedSender<Msg>,
+    mut rx: mpsc::UnboundedReceiver<Msg>,
+) -> color_eyre::Result<()>
+where
+    B::Error: Send + Sync + 'static,
+{
+    tokio::spawn(live::follow(api.clone(), tx.clone(), poll_interval));
+    for effect in app.start() {
+        carry_out(effect, &api, &tx);
+    }
+    let size = terminal.size()?;
+    app.update(Msg::Resize(size.width, size.height));
+    terminal.draw(|f| crate::ui::draw(f, &app))?;
+    while let Some(msg) = rx.recv().await {
+        let mut effects = app.update(msg);
+        // Take whatever else is waiting before drawing: a burst of events costs one frame.
+        while let Ok(more) = rx.try_recv() {
+            effects.extend(app.update(more));
+            if effects.len() > 1000 {
+                break;
+            }
+        }
+        if app.quit {
+            break;
+        }
+        for effect in effects {
+            carry_out(effect, &api, &tx);
+        }
+        terminal.draw(|f| crate::ui::draw(f, &app))?;
+    }
+    Ok(())
+}

@@ -1,0 +1,282 @@
+//! The six scenarios of the original, typed into the real binary in a pseudo-terminal: on the
+//! embedded backend (live stream), then on an original-style server (eventually consistent, no
+//! stream, so the console polls).
+
+mod support;
+
+use std::time::Duration;
+use support::original::OriginalServer;
+use support::pty::{Console, ENTER, ESC, TAB};
+
+#[derive(Clone, Copy, PartialEq)]
+enum Backend {
+    Flightdeck,
+    Original,
+}
+
+/// The audit pane shows an event: Flightdeck names events by what happened, the original by the
+/// entity and operation; both summarise the entity's data.
+fn wait_audit(c: &Console, backend: Backend, flightdeck: &str, original: &str, summary: &str) {
+    let name = match backend {
+        Backend::Flightdeck => flightdeck,
+        Backend::Original => original,
+    };
+    c.wait_line_in(AUDIT, &[name, summary]);
+}
+
+// The wide layout at 160 columns: Flights and Passengers left, the Audit log right. A screen line
+// crosses both, so each check looks at one side only.
+const LEFT: std::ops::Range<u16> = 0..88;
+const AUDIT: std::ops::Range<u16> = 88..160;
+
+fn six_scenarios(c: &mut Console, backend: Backend) {
+    c.wait_for("No flights yet");
+
+    // 1. Create a flight.
+    c.send("n");
+    c.wait_for("New flight");
+    c.type_text("ARN");
+    c.send(TAB);
+    c.type_text("CPH");
+    c.send(TAB);
+    c.type_text("SK101");
+    c.send(ENTER);
+    c.wait_for("Flight SK101 created (ARN → CPH)");
+    c.wait_line_in(LEFT, &["SK101", "ARN → CPH", "Waiting for boarding", "0/0"]);
+    wait_audit(
+        c,
+        backend,
+        "Create flight",
+        "Create flight",
+        "SK101 ARN → CPH · Waiting",
+    );
+
+    // 2. Add a passenger.
+    c.send("a");
+    c.wait_for("Add a passenger to SK101");
+    c.type_text("Ann Lee");
+    c.send(ENTER);
+    c.wait_for("Ann Lee checked in on SK101");
+    c.wait_line_in(LEFT, &["SK101", "0/1"]);
+    c.wait_line_in(LEFT, &["Ann Lee", "Checked in"]);
+    wait_audit(
+        c,
+        backend,
+        "Create passenger",
+        "Create passenger",
+        "Ann Lee on SK101 · Checked in",
+    );
+
+    // The rules are enforced before any request.
+    c.send("d");
+    c.wait_for("flight SK101 cannot disembark: 0 of 1 passengers have boarded");
+    c.send("l");
+    c.wait_for("flight SK101 cannot land: it is Waiting for boarding");
+
+    // 3. Board.
+    c.send("2");
+    c.send("b");
+    c.wait_for("Ann Lee boarded SK101");
+    c.wait_line_in(LEFT, &["Ann Lee", "Boarded"]);
+    c.wait_line_in(LEFT, &["SK101", "1/1"]);
+    wait_audit(
+        c,
+        backend,
+        "Board passenger",
+        "Update passenger",
+        "Ann Lee on SK101 · Boarded",
+    );
+    if backend == Backend::Flightdeck {
+        c.wait_line_in(LEFT, &["SK101", "All boarded", "1/1"]);
+        wait_audit(
+            c,
+            backend,
+            "All passengers boarded",
+            "",
+            "SK101 ARN → CPH · All boarded",
+        );
+    } else {
+        // The original's defect: a flight with one passenger never becomes All boarded. The
+        // console goes by the passengers and lets it disembark.
+        c.wait_line_in(LEFT, &["SK101", "Waiting for boarding", "1/1"]);
+    }
+
+    // 4. Disembark.
+    c.send("1");
+    c.send("d");
+    c.wait_for("Flight SK101 disembarked");
+    c.wait_line_in(LEFT, &["SK101", "Disembarked", "1/1"]);
+    wait_audit(
+        c,
+        backend,
+        "Disembark flight",
+        "Update flight",
+        "SK101 ARN → CPH · Disembarked",
+    );
+
+    // 5. Land.
+    c.send("l");
+    c.wait_for("Flight SK101 landed");
+    c.wait_line_in(LEFT, &["SK101", "Arrived", "1/1"]);
+    c.wait_line_in(LEFT, &["Ann Lee", "Arrived"]);
+    wait_audit(
+        c,
+        backend,
+        "Land flight",
+        "Update flight",
+        "SK101 ARN → CPH · Arrived",
+    );
+
+    // 6. Delete, after a confirmation; any other key keeps the flight.
+    c.send("x");
+    c.wait_for("Delete flight SK101 (ARN → CPH) and its 1 passenger?");
+    c.send("n");
+    c.wait_for("Kept flight SK101");
+    c.send("x");
+    c.wait_for("Delete flight SK101 (ARN → CPH) and its 1 passenger?");
+    c.send("y");
+    c.wait_for("Flight SK101 deleted with its passengers");
+    c.wait_for("No flights yet");
+    wait_audit(c, backend, "Delete flight", "Delete flight", "");
+}
+
+fn quit(c: &mut Console) {
+    c.send("q");
+    assert!(c.wait_exit(), "flightdeck exits cleanly on q");
+    assert!(!c.in_alternate_screen(), "the terminal is given back");
+}
+
+#[test]
+fn six_scenarios_on_the_embedded_backend() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut c = Console::spawn(&["--data-dir", dir.path().to_str().unwrap()], 40, 160);
+    c.wait_line(&["flightdeck", "embedded", "live", "connected"]);
+    six_scenarios(&mut c, Backend::Flightdeck);
+    quit(&mut c);
+
+    // The data outlives the process: the log is there on the next start.
+    let c = Console::spawn(&["--data-dir", dir.path().to_str().unwrap()], 40, 160);
+    c.wait_line(&["Delete flight"]);
+    c.wait_line(&["Create flight", "SK101"]);
+}
+
+#[test]
+fn six_scenarios_on_an_original_style_server() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let server = rt
+        .block_on(OriginalServer::start(Duration::from_millis(400)))
+        .unwrap();
+    let mut c = Console::spawn(
+        &["--api", &server.api_url(), "--poll-interval", "500ms"],
+        40,
+        160,
+    );
+    c.wait_line(&["flightdeck", "remote", "polling", "connected"]);
+    six_scenarios(&mut c, Backend::Original);
+    quit(&mut c);
+}
+
+#[test]
+fn original_services_addressed_one_by_one_on_a_narrow_terminal() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let server = rt
+        .block_on(OriginalServer::start(Duration::from_millis(300)))
+        .unwrap();
+    let mut c = Console::spawn(
+        &[
+            "--flights-url",
+            &server.flights_url(),
+            "--passengers-url",
+            &server.passengers_url(),
+            "--auditlog-url",
+            &server.auditlog_url(),
+            "--poll-interval",
+            "500ms",
+        ],
+        40,
+        90,
+    );
+    c.wait_line(&["original", "polling", "connected"]);
+    c.send("n");
+    c.wait_for("New flight");
+    // An empty field is refused beside it, before any request.
+    c.type_text("OSL");
+    c.send(ENTER);
+    c.wait_for("destination can't be empty");
+    c.send(ESC);
+    c.wait_gone("New flight");
+    c.wait_for("No flights yet");
+
+    c.send("n");
+    c.wait_for("New flight");
+    c.type_text("OSL");
+    c.send(TAB);
+    c.type_text("BGO");
+    c.send(TAB);
+    c.type_text("DY602");
+    c.send(ENTER);
+    c.wait_line(&["DY602", "OSL → BGO", "Waiting for boarding"]);
+    c.wait_line(&["Create flight", "DY602 OSL → BGO"]);
+
+    // Ctrl-C quits as q does.
+    c.send("\x03");
+    assert!(c.wait_exit());
+    assert!(!c.in_alternate_screen());
+}
+
+#[test]
+fn sigterm_gives_the_terminal_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut c = Console::spawn(&["--data-dir", dir.path().to_str().unwrap()], 30, 120);
+    c.wait_line(&["embedded", "live", "connected"]);
+    assert!(c.in_alternate_screen());
+    let pid = c.pid().unwrap().to_string();
+    let sent = std::process::Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .unwrap();
+    assert!(sent.success());
+    assert!(c.wait_exit(), "an orderly exit on SIGTERM");
+    assert!(!c.in_alternate_screen(), "the terminal is given back");
+}
+
+#[test]
+fn a_window_too_small_asks_for_more_room() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut c = Console::spawn(&["--data-dir", dir.path().to_str().unwrap()], 15, 50);
+    c.wait_until("the size message", |s| {
+        s.contains("needs at least") && s.contains("60×20")
+    });
+    quit(&mut c);
+}
+
+#[test]
+fn a_backend_that_is_down_is_shown_and_the_console_stays_usable() {
+    // A port nothing listens on: bind one, then let it go.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let api = format!("http://127.0.0.1:{port}/api");
+    let mut c = Console::spawn(&["--api", &api], 30, 120);
+    c.wait_line(&["remote", "down"]);
+    c.wait_for("backend unreachable");
+    c.send("?");
+    c.wait_for("pause / resume following");
+    c.send(ESC);
+    c.wait_gone("pause / resume following");
+    quit(&mut c);
+}
+
+#[test]
+fn bad_flags_get_a_clear_message() {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_flightdeck"))
+        .args(["--api", "localhost:5000"])
+        .env_remove("FLIGHTDECK_API")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("expected an http:// URL"), "{err}");
+}

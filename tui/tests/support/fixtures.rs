@@ -1,0 +1,163 @@
+//! Fixed flights, passengers and audit entries for the state and rendering tests.
+
+#![allow(dead_code)]
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use flightdeck_core::contract::{AuditEntry, AuditMetaData, Flight, Passenger};
+use flightdeck_core::{EventTypeOperation, FlightStatus, PassengerStatus};
+use flightdeck_tui::app::{App, Effect, Mode, Msg};
+use flightdeck_tui::theme::Theme;
+use ratatui::layout::Rect;
+use serde_json::json;
+use uuid::Uuid;
+
+pub fn flight(
+    n: u128,
+    number: &str,
+    from: &str,
+    to: &str,
+    status: FlightStatus,
+    boarded: u32,
+    total: u32,
+) -> Flight {
+    Flight {
+        id: Uuid::from_u128(n),
+        origin: from.into(),
+        destination: to.into(),
+        flight_number: number.into(),
+        status,
+        passenger_count: Some(total),
+        boarded_count: Some(boarded),
+    }
+}
+
+pub fn passenger(n: u128, flight: u128, name: &str, status: PassengerStatus) -> Passenger {
+    Passenger {
+        id: Uuid::from_u128(n),
+        flight_id: Uuid::from_u128(flight),
+        name: name.into(),
+        status,
+    }
+}
+
+pub fn flights() -> Vec<Flight> {
+    vec![
+        flight(
+            1,
+            "SK101",
+            "ARN",
+            "CPH",
+            FlightStatus::WaitingForBoarding,
+            1,
+            3,
+        ),
+        flight(2, "DY602", "OSL", "BGO", FlightStatus::AllBoarded, 2, 2),
+        flight(3, "AY913", "HEL", "LHR", FlightStatus::Disembarked, 1, 1),
+        flight(4, "LH2455", "MUC", "Zürich", FlightStatus::Arrived, 4, 4),
+    ]
+}
+
+pub fn passengers_of_sk101() -> Vec<Passenger> {
+    vec![
+        passenger(101, 1, "Ann Lee", PassengerStatus::Boarded),
+        passenger(102, 1, "Åsa 李小龍", PassengerStatus::CheckedIn),
+        passenger(
+            103,
+            1,
+            "Jose\u{301} Nun\u{303}ez",
+            PassengerStatus::CheckedIn,
+        ),
+    ]
+}
+
+pub fn entry(
+    position: u64,
+    name: &str,
+    op: EventTypeOperation,
+    data: serde_json::Value,
+) -> AuditEntry {
+    AuditEntry {
+        created: format!(
+            "2025-03-01T09:{:02}:{:02}.123456Z",
+            position / 60 % 60,
+            position % 60
+        ),
+        event_type: name
+            .split_whitespace()
+            .next()
+            .unwrap_or("Update")
+            .to_owned(),
+        event_number: position as i64 - 1,
+        event_id: Uuid::from_u128(10_000 + position as u128),
+        data,
+        meta_data: AuditMetaData {
+            event_type_operation: op,
+            event_name: name.into(),
+            timestamp: "2025-03-01T09:00:00Z".into(),
+        },
+        stream: Some(format!("flight-{}", Uuid::from_u128(1))),
+        position: Some(position),
+    }
+}
+
+pub fn audit() -> Vec<AuditEntry> {
+    let f1 = Uuid::from_u128(1);
+    vec![
+        entry(
+            1,
+            "Create flight",
+            EventTypeOperation::Create,
+            json!({"id": f1, "origin": "ARN", "destination": "CPH", "flightNumber": "SK101", "status": 1}),
+        ),
+        entry(
+            2,
+            "Create passenger",
+            EventTypeOperation::Create,
+            json!({"id": Uuid::from_u128(101), "flightId": f1, "name": "Ann Lee", "status": 1}),
+        ),
+        entry(
+            3,
+            "Board passenger",
+            EventTypeOperation::Update,
+            json!({"id": Uuid::from_u128(101), "flightId": f1, "name": "Ann Lee", "status": 2}),
+        ),
+        entry(
+            4,
+            "Delete flight",
+            EventTypeOperation::Delete,
+            json!({"id": Uuid::from_u128(9)}),
+        ),
+    ]
+}
+
+pub fn key(code: KeyCode) -> Msg {
+    Msg::Key(KeyEvent::new(code, KeyModifiers::NONE))
+}
+
+pub fn ch(c: char) -> Msg {
+    key(KeyCode::Char(c))
+}
+
+/// An app of the given size with the fixtures loaded, as the runtime would load them.
+pub fn loaded_app(width: u16, height: u16, theme: Theme) -> App {
+    let mut app = App::new(
+        theme,
+        "http://127.0.0.1:5000/api".into(),
+        Mode::Embedded,
+        Rect::new(0, 0, width, height),
+    );
+    let effects = app.start();
+    assert_eq!(effects, vec![Effect::LoadFlights]);
+    app.update(Msg::Feed(flightdeck_tui::app::FeedEvent::Live));
+    let effects = app.update(Msg::Flights(Ok(flights())));
+    assert!(
+        effects.contains(&Effect::LoadPassengers(Uuid::from_u128(1))),
+        "{effects:?}"
+    );
+    app.update(Msg::Passengers(
+        Uuid::from_u128(1),
+        Ok(passengers_of_sk101()),
+    ));
+    app.update(Msg::AuditSnapshot(audit()));
+    app
+}
