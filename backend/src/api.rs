@@ -27,9 +27,6 @@ use tower_http::timeout::TimeoutLayer;
 
 /// The largest request body accepted.
 pub const MAX_BODY: usize = 64 * 1024;
-/// No request may hold a connection longer than this (the live stream's body is not a request
-/// in this sense: it streams after its answer has started).
-const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 
 pub struct App {
     pub commands: Commands,
@@ -41,6 +38,9 @@ pub struct App {
     pub token: Option<Token>,
     /// One permit per live stream: no client can open enough to exhaust the backend.
     pub streams: Arc<tokio::sync::Semaphore>,
+    /// No request may take longer than this to be read and answered (a live stream's body is
+    /// not bounded: it streams after its answer has started).
+    pub request_timeout: Duration,
 }
 
 pub fn router(app: Arc<App>) -> Router {
@@ -73,7 +73,7 @@ pub fn router(app: Arc<App>) -> Router {
         .method_not_allowed_fallback(method_not_allowed)
         .layer(TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,
-            REQUEST_TIMEOUT,
+            app.request_timeout,
         ))
         // The original gateway answered CORS for any origin, header and method.
         .layer(CorsLayer::permissive())

@@ -13,6 +13,8 @@ use std::time::Duration;
     about = "Flightdeck's event-sourced backend: the original flights, passengers and audit-log HTTP contract, plus a live audit stream."
 )]
 pub struct Args {
+    #[command(subcommand)]
+    pub command: Option<Task>,
     /// Address to listen on.
     #[arg(long, env = "BIND_ADDR", default_value = "127.0.0.1:8080")]
     pub bind: SocketAddr,
@@ -32,9 +34,19 @@ pub struct Args {
     /// Require `Authorization: Bearer TOKEN` on every /api route (health stays open).
     #[arg(long, env = "FLIGHTDECK_TOKEN", hide_env_values = true)]
     pub token: Option<String>,
+    /// Seconds a request may take to be read and answered before it gets a 408.
+    #[arg(long, env = "FLIGHTDECK_REQUEST_TIMEOUT", default_value_t = 30)]
+    pub request_timeout: u64,
     /// Most live audit streams served at once; more are answered 503.
     #[arg(long, env = "FLIGHTDECK_MAX_STREAMS", default_value_t = 256)]
     pub max_streams: usize,
+}
+
+#[derive(clap::Subcommand, Debug, Clone, PartialEq, Eq)]
+pub enum Task {
+    /// Replay the event log, compare it with the read model, and list every difference (exit
+    /// status 1 when there is one).
+    Verify,
 }
 
 /// A bearer token. Its Debug form never shows it, so no log line can.
@@ -78,6 +90,7 @@ pub struct Config {
     /// When set, /api requires it as a bearer token.
     pub token: Option<Token>,
     pub max_streams: usize,
+    pub request_timeout: Duration,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -102,6 +115,7 @@ impl Config {
             read_your_writes: Duration::from_secs(5),
             token: None,
             max_streams: 256,
+            request_timeout: Duration::from_secs(30),
         }
     }
 
@@ -163,6 +177,7 @@ impl Args {
             read_your_writes: Duration::from_secs(5),
             token: self.token.filter(|t| !t.is_empty()).map(Token::new),
             max_streams: self.max_streams,
+            request_timeout: Duration::from_secs(self.request_timeout.max(1)),
         })
     }
 }
@@ -190,6 +205,7 @@ mod tests {
     fn defaults_live_in_the_data_dir() {
         // Built directly: parsing would take EVENTSTORE_URL or DATABASE_URL from the environment.
         let args = Args {
+            command: None,
             bind: "127.0.0.1:8080".parse().unwrap(),
             data_dir: Some("/srv/fd".into()),
             events: None,
@@ -197,6 +213,7 @@ mod tests {
             rebuild: false,
             token: None,
             max_streams: 256,
+            request_timeout: 30,
         };
         let c = args.into_config().unwrap();
         assert_eq!(c.events, EventsDb::Sqlite("/srv/fd/events.db".into()));

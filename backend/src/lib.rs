@@ -14,6 +14,7 @@ pub mod event_store;
 pub mod projection;
 pub mod read_model;
 pub mod server;
+pub mod verify;
 
 pub use config::{Args, Config};
 pub use server::{start, Server, StartError};

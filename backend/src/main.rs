@@ -1,22 +1,32 @@
 use clap::Parser;
+use flightdeck_backend::config::{Config, Task};
+use flightdeck_backend::server::open_stores;
 use flightdeck_backend::{start, Args};
 use std::process::ExitCode;
 use tracing_subscriber::EnvFilter;
 
 #[tokio::main]
 async fn main() -> ExitCode {
+    // Logs on stderr; stdout carries only what a script may read (the address, verify's report).
     tracing_subscriber::fmt()
         .with_env_filter(
             EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
         )
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .init();
-    let config = match Args::parse().into_config() {
+    let args = Args::parse();
+    let task = args.command.clone();
+    let config = match args.into_config() {
         Ok(config) => config,
         Err(e) => {
             eprintln!("flightdeck-backend: {e}");
             return ExitCode::from(2);
         }
     };
+    if task == Some(Task::Verify) {
+        return verify(&config).await;
+    }
     let server = match start(config).await {
         Ok(server) => server,
         Err(e) => {
@@ -32,6 +42,40 @@ async fn main() -> ExitCode {
     tracing::info!("shutting down");
     server.shutdown().await;
     ExitCode::SUCCESS
+}
+
+async fn verify(config: &Config) -> ExitCode {
+    let report = match open_stores(config).await {
+        Ok((store, read_model)) => {
+            flightdeck_backend::verify::verify(store.as_ref(), &read_model).await
+        }
+        Err(e) => {
+            eprintln!("flightdeck-backend verify: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match report {
+        Ok(report) => {
+            println!(
+                "replayed {} events up to position {:?}; {} newer events not applied yet",
+                report.events, report.checkpoint, report.pending
+            );
+            for difference in &report.differences {
+                println!("DIFFERENCE: {difference}");
+            }
+            if report.differences.is_empty() {
+                println!("no differences: the read model matches the log");
+                ExitCode::SUCCESS
+            } else {
+                println!("{} differences", report.differences.len());
+                ExitCode::FAILURE
+            }
+        }
+        Err(e) => {
+            eprintln!("flightdeck-backend verify: {e}");
+            ExitCode::FAILURE
+        }
+    }
 }
 
 /// Resolves on Ctrl-C or SIGTERM (how containers are stopped).

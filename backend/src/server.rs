@@ -45,17 +45,7 @@ pub struct Server {
 }
 
 pub async fn start(config: Config) -> Result<Server, StartError> {
-    for dir in config.directories() {
-        std::fs::create_dir_all(dir).map_err(|source| StartError::DataDir {
-            path: dir.to_owned(),
-            source,
-        })?;
-    }
-    let store: Arc<dyn EventStore> = match &config.events {
-        EventsDb::Sqlite(path) => Arc::new(SqliteEventStore::open(path).await?),
-        EventsDb::EventStoreDb(url) => Arc::new(EsdbEventStore::connect(url).await?),
-    };
-    let read_model = ReadModel::open(&config.read_db).await?;
+    let (store, read_model) = open_stores(&config).await?;
     if config.rebuild {
         tracing::info!("emptying the read model; it is rebuilt from the event log");
         read_model.reset().await?;
@@ -69,6 +59,7 @@ pub async fn start(config: Config) -> Result<Server, StartError> {
         closing,
         token: config.token.clone(),
         streams: Arc::new(tokio::sync::Semaphore::new(config.max_streams)),
+        request_timeout: config.request_timeout,
         commands: Commands::new(
             store.clone(),
             read_model.clone(),
@@ -110,6 +101,22 @@ pub async fn start(config: Config) -> Result<Server, StartError> {
         serving,
         projection: projection_task,
     })
+}
+
+/// Opens the event store and the read model the configuration names.
+pub async fn open_stores(config: &Config) -> Result<(Arc<dyn EventStore>, ReadModel), StartError> {
+    for dir in config.directories() {
+        std::fs::create_dir_all(dir).map_err(|source| StartError::DataDir {
+            path: dir.to_owned(),
+            source,
+        })?;
+    }
+    let store: Arc<dyn EventStore> = match &config.events {
+        EventsDb::Sqlite(path) => Arc::new(SqliteEventStore::open(path).await?),
+        EventsDb::EventStoreDb(url) => Arc::new(EsdbEventStore::connect(url).await?),
+    };
+    let read_model = ReadModel::open(&config.read_db).await?;
+    Ok((store, read_model))
 }
 
 impl Server {

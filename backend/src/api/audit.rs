@@ -1,11 +1,12 @@
 //! The audit log: the original's three lists, and the live stream (Server-Sent Events) that
 //! replaces polling them.
 
+use super::extract::Params;
 use super::App;
 use crate::error::ApiError;
 use crate::event_store::Position;
 use crate::read_model::{AuditFilter, ReadModel};
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::response::sse::{Event as SseEvent, KeepAlive, Sse};
 use axum::Json;
@@ -31,23 +32,23 @@ pub struct Page {
 
 pub async fn all(
     State(app): State<Arc<App>>,
-    page: Query<Page>,
+    Params(page): Params<Page>,
 ) -> Result<Json<Vec<AuditEntry>>, ApiError> {
-    list(&app, AuditFilter::All, page.0).await
+    list(&app, AuditFilter::All, page).await
 }
 
 pub async fn flights(
     State(app): State<Arc<App>>,
-    page: Query<Page>,
+    Params(page): Params<Page>,
 ) -> Result<Json<Vec<AuditEntry>>, ApiError> {
-    list(&app, AuditFilter::Flights, page.0).await
+    list(&app, AuditFilter::Flights, page).await
 }
 
 pub async fn passengers(
     State(app): State<Arc<App>>,
-    page: Query<Page>,
+    Params(page): Params<Page>,
 ) -> Result<Json<Vec<AuditEntry>>, ApiError> {
-    list(&app, AuditFilter::Passengers, page.0).await
+    list(&app, AuditFilter::Passengers, page).await
 }
 
 async fn list(
@@ -71,7 +72,7 @@ pub struct StreamQuery {
 pub async fn stream(
     State(app): State<Arc<App>>,
     headers: HeaderMap,
-    Query(query): Query<StreamQuery>,
+    Params(query): Params<StreamQuery>,
 ) -> Result<Sse<impl Stream<Item = Result<SseEvent, Infallible>>>, ApiError> {
     let filter = match query.kind.as_deref() {
         None | Some("all") => AuditFilter::All,

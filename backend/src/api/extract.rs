@@ -3,7 +3,7 @@
 
 use super::MAX_BODY;
 use crate::error::ApiError;
-use axum::extract::{FromRequest, FromRequestParts, Path, Request};
+use axum::extract::{FromRequest, FromRequestParts, Path, Query, Request};
 use axum::http::header::CONTENT_LENGTH;
 use axum::http::request::Parts;
 use flightdeck_core::contract::RequestBody;
@@ -83,6 +83,25 @@ fn kind(value: &Value) -> &'static str {
         Value::String(_) => "a string",
         Value::Array(_) => "an array",
         Value::Object(_) => "an object",
+    }
+}
+
+/// Query-string parameters, refused in the same JSON form as every other error.
+pub struct Params<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for Params<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        Query::<T>::from_request_parts(parts, state)
+            .await
+            .map(|Query(params)| Params(params))
+            .map_err(|e| {
+                ApiError::BadRequest(format!(
+                    "the query string is not accepted: {}",
+                    e.body_text()
+                ))
+            })
     }
 }
 

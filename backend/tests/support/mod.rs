@@ -57,14 +57,14 @@ pub struct TestApp {
     _dir: TempDir,
 }
 
-fn postgres_admin_url() -> String {
+pub fn postgres_admin_url() -> String {
     std::env::var("DATABASE_URL")
         .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
 }
 
 /// A fresh database for one test, or `None` (said loudly) when no Postgres runs here. Under CI a
 /// missing Postgres fails the test instead.
-async fn fresh_postgres() -> Option<(String, String)> {
+pub async fn fresh_postgres() -> Option<(String, String)> {
     let admin = postgres_admin_url();
     let mut conn = match PgConnection::connect(&admin).await {
         Ok(conn) => conn,
@@ -325,20 +325,6 @@ impl TestApp {
         start(self.config.clone())
             .await
             .expect("second instance starts")
-    }
-
-    /// Every event in the log, oldest first.
-    pub async fn log(&self) -> Vec<flightdeck_backend::event_store::RecordedEvent> {
-        use futures_util::StreamExt;
-        let expected = self.event_count().await as usize;
-        let store = self.open_event_store().await;
-        let events = store.subscribe_all(None).take(expected).collect::<Vec<_>>();
-        tokio::time::timeout(Duration::from_secs(30), events)
-            .await
-            .expect("the log reads in time")
-            .into_iter()
-            .map(|e| e.expect("event"))
-            .collect()
     }
 
     /// Whether the server says it is ready (stores answer, read model caught up).

@@ -1,0 +1,144 @@
+//! `flightdeck-backend verify`: replays the event log and compares what it describes with the
+//! read model, so an operator can prove nothing was lost or applied twice.
+
+use crate::event_store::{EventStore, Position, RecordedEvent, StoreError};
+use crate::read_model::{AuditFilter, ReadModel, ReadModelError};
+use flightdeck_core::contract::{Flight, Passenger};
+use flightdeck_core::flight::FlightState;
+use flightdeck_core::{replay, Event};
+use futures_util::StreamExt;
+use std::collections::BTreeMap;
+use uuid::Uuid;
+
+#[derive(Debug, thiserror::Error)]
+pub enum VerifyError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    ReadModel(#[from] ReadModelError),
+}
+
+#[derive(Debug, Default)]
+pub struct Report {
+    /// Events replayed: those up to the read model's checkpoint.
+    pub events: usize,
+    /// Events in the log past the checkpoint, not yet applied.
+    pub pending: usize,
+    pub checkpoint: Option<Position>,
+    /// Each difference, in words.
+    pub differences: Vec<String>,
+}
+
+pub async fn verify(store: &dyn EventStore, read_model: &ReadModel) -> Result<Report, VerifyError> {
+    let checkpoint = read_model.checkpoint().await?;
+    let log = read_log(store).await?;
+    let (applied, pending): (Vec<_>, Vec<_>) = log
+        .into_iter()
+        .partition(|e| checkpoint.is_some_and(|c| e.position <= c));
+    let mut report = Report {
+        events: applied.len(),
+        pending: pending.len(),
+        checkpoint,
+        differences: Vec::new(),
+    };
+
+    let mut streams: BTreeMap<&str, Vec<Event>> = BTreeMap::new();
+    for recorded in &applied {
+        match Event::decode(&recorded.event_type, recorded.data.clone()) {
+            Ok(event) => streams.entry(&recorded.stream).or_default().push(event),
+            Err(e) => report
+                .differences
+                .push(format!("position {}: {e}", recorded.position)),
+        }
+    }
+    let mut expected: BTreeMap<Uuid, (Flight, Vec<Passenger>)> = BTreeMap::new();
+    for events in streams.values() {
+        if let FlightState::Active(f) = replay(events) {
+            let passengers = f
+                .passengers
+                .iter()
+                .map(|p| Passenger {
+                    id: p.id,
+                    flight_id: f.id,
+                    name: p.name.clone(),
+                    status: p.status,
+                })
+                .collect();
+            let flight = Flight {
+                id: f.id,
+                origin: f.details.origin.clone(),
+                destination: f.details.destination.clone(),
+                flight_number: f.details.flight_number.clone(),
+                status: f.status,
+                passenger_count: Some(f.passengers.len() as u32),
+                boarded_count: Some(f.boarded() as u32),
+            };
+            expected.insert(f.id, (flight, passengers));
+        }
+    }
+
+    let actual = read_model.flights().await?;
+    for flight in &actual {
+        match expected.remove(&flight.id) {
+            None => report.differences.push(format!(
+                "flight {} ({}) is in the read model but not in the log",
+                flight.id, flight.flight_number
+            )),
+            Some((want, want_passengers)) => {
+                if *flight != want {
+                    report.differences.push(format!(
+                        "flight {}: the read model has {flight:?}, the log says {want:?}",
+                        flight.id
+                    ));
+                }
+                let passengers = read_model.passengers_of(flight.id).await?;
+                if passengers != want_passengers {
+                    report.differences.push(format!(
+                        "flight {}: the read model has passengers {passengers:?}, the log says {want_passengers:?}",
+                        flight.id
+                    ));
+                }
+            }
+        }
+    }
+    for (id, (flight, _)) in expected {
+        report.differences.push(format!(
+            "flight {id} ({}) is in the log but missing from the read model",
+            flight.flight_number
+        ));
+    }
+
+    let audit: Vec<Option<Position>> = read_model
+        .audit(AuditFilter::All, None, None)
+        .await?
+        .into_iter()
+        .map(|e| e.position)
+        .collect();
+    let logged: Vec<Option<Position>> = applied.iter().map(|e| Some(e.position)).collect();
+    if audit != logged {
+        report.differences.push(format!(
+            "the audit log holds {} entries where the log has {} applied events, or in another order",
+            audit.len(),
+            logged.len()
+        ));
+    }
+    Ok(report)
+}
+
+/// The whole log as it stands now.
+async fn read_log(store: &dyn EventStore) -> Result<Vec<RecordedEvent>, StoreError> {
+    let Some(head) = store.last_position().await? else {
+        return Ok(Vec::new());
+    };
+    let mut events = Vec::new();
+    let mut all = store.subscribe_all(None);
+    while let Some(event) = all.next().await {
+        let event = event?;
+        let at = event.position;
+        events.push(event);
+        if at >= head {
+            break;
+        }
+    }
+    Ok(events)
+}
