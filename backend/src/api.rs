@@ -7,6 +7,8 @@ mod flights;
 mod health;
 mod passengers;
 
+pub use extract::parse as parse_body;
+
 use crate::command::Commands;
 use crate::config::Token;
 use crate::error::ApiError;

@@ -17,6 +17,8 @@ const MAX_ATTEMPTS: usize = 16;
 /// Commands on one flight queue behind one of these locks, so writers in this process do not
 /// race each other into revision conflicts; other processes are still caught by the revision.
 const LOCK_STRIPES: usize = 64;
+/// How long a command waits for a starting or resubscribing projection before refusing.
+const FOLLOWING_GRACE: Duration = Duration::from_secs(5);
 
 #[derive(Debug, thiserror::Error)]
 pub enum CommandError {
@@ -26,6 +28,8 @@ pub enum CommandError {
     UnknownPassenger(Uuid),
     #[error("flight {0} kept changing under this command; try again")]
     Contention(Uuid),
+    #[error("the read model is not following the event log right now, so this command could not be shown once done; nothing was written, try again shortly")]
+    ReadSideDown,
     #[error(transparent)]
     Store(#[from] StoreError),
     #[error(transparent)]
@@ -72,6 +76,12 @@ impl Commands {
         let stream = stream_name(command.flight_id);
         let stripe = (command.flight_id.as_u128() % LOCK_STRIPES as u128) as usize;
         let _turn = self.locks[stripe].lock().await;
+        // A command whose effect cannot become readable is refused before anything is written.
+        // (If the read side fails while the command waits, the command still answers success:
+        // its events are durable and will be projected.)
+        if !self.projection.wait_following(FOLLOWING_GRACE).await {
+            return Err(CommandError::ReadSideDown);
+        }
         for _ in 0..MAX_ATTEMPTS {
             let recorded = self.store.read_stream(&stream).await?;
             let history = recorded

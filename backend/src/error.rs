@@ -87,7 +87,9 @@ impl From<CommandError> for ApiError {
             CommandError::Store(e) => e.into(),
             CommandError::ReadModel(e) => e.into(),
             // Contention clears by itself; 503 tells a client to try again.
-            CommandError::Contention(_) => Self::Unavailable(e.to_string()),
+            CommandError::Contention(_) | CommandError::ReadSideDown => {
+                Self::Unavailable(e.to_string())
+            }
             CommandError::Refused(_) | CommandError::UnknownPassenger(_) => {
                 Self::BadRequest(e.to_string())
             }

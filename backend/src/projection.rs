@@ -85,6 +85,14 @@ impl Projection {
         matches!(reached, Ok(Ok(_)))
     }
 
+    /// Waits until the projection follows the log (it starts, or resumes after an outage);
+    /// false on timeout.
+    pub async fn wait_following(&self, timeout: Duration) -> bool {
+        let mut applied = self.applied.clone();
+        let following = tokio::time::timeout(timeout, applied.wait_for(|p| p.following)).await;
+        matches!(following, Ok(Ok(_)))
+    }
+
     /// New audit entries as they are committed.
     pub fn live(&self) -> broadcast::Receiver<Arc<AuditEntry>> {
         self.live.subscribe()

@@ -182,9 +182,18 @@ async fn malformed_requests_are_named_and_change_nothing(stores: Stores) {
         if let Some(body) = case.body.clone() {
             request = request.body(body);
         }
-        let response = request.send().await.expect("request sent");
-        let status = response.status().as_u16();
-        let text = response.text().await.unwrap();
+        let (status, text) = if case.status == 413 {
+            app.raw_request(
+                case.method.as_str(),
+                case.path,
+                case.body.as_deref().unwrap_or("").as_bytes(),
+            )
+            .await
+        } else {
+            let response = request.send().await.expect("request sent");
+            let status = response.status().as_u16();
+            (status, response.text().await.unwrap())
+        };
         assert_eq!(status, case.status, "{} {}: {text}", case.method, case.path);
         let problem: Problem = serde_json::from_str(&text).unwrap_or_else(|e| {
             panic!(

@@ -131,6 +131,20 @@ pub fn problem_message(body: &str) -> String {
     }
 }
 
+/// What the console says when the backend answers 401: the operator can act on it.
+pub const WANTS_TOKEN: &str = "the backend wants a token: pass --token or FLIGHTDECK_TOKEN";
+
+/// The error for a non-success answer. A 401 gets a sentence that says what to do, since the
+/// backend's own text cannot know which flag this client has.
+pub fn status_error(status: u16, body: &str) -> ApiError {
+    let message = if status == 401 {
+        format!("{WANTS_TOKEN} ({})", problem_message(body))
+    } else {
+        problem_message(body)
+    };
+    ApiError::Status { status, message }
+}
+
 #[derive(Clone, Debug)]
 pub struct Api {
     http: reqwest::Client,
@@ -139,8 +153,26 @@ pub struct Api {
 
 impl Api {
     pub fn new(endpoints: Endpoints) -> Result<Self, ApiError> {
+        Self::with_token(endpoints, None)
+    }
+
+    /// Every request, the live stream's included, carries `Authorization: Bearer TOKEN` when a
+    /// token is given. The header is marked sensitive so that it never shows in debug output.
+    pub fn with_token(endpoints: Endpoints, token: Option<&str>) -> Result<Self, ApiError> {
+        let mut headers = reqwest::header::HeaderMap::new();
+        if let Some(token) = token.filter(|t| !t.is_empty()) {
+            let mut value = reqwest::header::HeaderValue::from_str(&format!("Bearer {token}"))
+                .map_err(|_| {
+                    ApiError::Decode(
+                        "the token holds characters an HTTP header cannot carry".to_owned(),
+                    )
+                })?;
+            value.set_sensitive(true);
+            headers.insert(reqwest::header::AUTHORIZATION, value);
+        }
         let http = reqwest::Client::builder()
             .connect_timeout(Duration::from_secs(5))
+            .default_headers(headers)
             .build()
             .map_err(unreachable)?;
         Ok(Self { http, endpoints })
@@ -290,10 +322,7 @@ async fn decode<T: DeserializeOwned>(response: reqwest::Response) -> Result<T, A
     let status = response.status();
     let body = response.text().await.map_err(unreachable)?;
     if !status.is_success() {
-        return Err(ApiError::Status {
-            status: status.as_u16(),
-            message: problem_message(&body),
-        });
+        return Err(status_error(status.as_u16(), &body));
     }
     serde_json::from_str(&body).map_err(|e| ApiError::Decode(e.to_string()))
 }
@@ -325,5 +354,9 @@ mod tests {
             "<html> oops </html>"
         );
         assert_eq!(problem_message(""), "no details");
+        let body = r#"{"status":401,"title":"Unauthorized","detail":"a bearer token is required"}"#;
+        let err = status_error(401, body).to_string();
+        assert!(err.contains(WANTS_TOKEN), "{err}");
+        assert!(err.contains("a bearer token is required"), "{err}");
     }
 }

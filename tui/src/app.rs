@@ -401,12 +401,91 @@ pub struct App {
     toast_seq: u64,
     /// The command being carried out, if any: one at a time, so results stay in order.
     pub busy: Option<String>,
+    /// The ids the last successful create made, so that a scripted operator can name them.
+    pub last_new_flight: Option<Uuid>,
+    pub last_new_passenger: Option<Uuid>,
     pub quit: bool,
     loads: Loads,
     last_position: Option<u64>,
     select_flight: Option<Uuid>,
     select_passenger: Option<Uuid>,
     flight_numbers: HashMap<Uuid, String>,
+}
+
+/// Why the rules forbid disembarking now, from what is known of the flight. A flight whose every
+/// passenger has boarded may disembark even when its status lags: an original server can leave
+/// such a flight "Waiting for boarding" for ever.
+pub fn disembark_refusal(f: &Flight) -> Option<DomainError> {
+    let flight = f.flight_number.clone();
+    match f.status {
+        FlightStatus::Disembarked | FlightStatus::Arrived => {
+            return Some(DomainError::AlreadyDisembarked {
+                flight,
+                status: f.status,
+            })
+        }
+        FlightStatus::AllBoarded => return None,
+        _ => {}
+    }
+    let (total, boarded) = match (f.passenger_count, f.boarded_count) {
+        (Some(t), Some(b)) => (t as usize, b as usize),
+        // Counts unknown: the server decides.
+        _ => return None,
+    };
+    if total == 0 {
+        Some(DomainError::NoPassengers { flight })
+    } else if boarded < total {
+        Some(DomainError::NotAllBoarded {
+            flight,
+            boarded,
+            total,
+        })
+    } else {
+        None
+    }
+}
+
+/// Why a flight cannot land now.
+pub fn land_refusal(f: &Flight) -> Option<DomainError> {
+    (f.status != FlightStatus::Disembarked).then(|| DomainError::NotDisembarked {
+        flight: f.flight_number.clone(),
+        status: f.status,
+    })
+}
+
+/// Why a flight takes no more passengers now.
+pub fn add_passenger_refusal(f: &Flight) -> Option<DomainError> {
+    matches!(f.status, FlightStatus::Disembarked | FlightStatus::Arrived).then(|| {
+        DomainError::BoardingClosed {
+            flight: f.flight_number.clone(),
+            status: f.status,
+        }
+    })
+}
+
+/// Why a flight's details cannot change now.
+pub fn edit_refusal(f: &Flight) -> Option<DomainError> {
+    matches!(f.status, FlightStatus::Disembarked | FlightStatus::Arrived).then(|| {
+        DomainError::DetailsFrozen {
+            flight: f.flight_number.clone(),
+            status: f.status,
+        }
+    })
+}
+
+/// Why a passenger cannot board now.
+pub fn board_refusal(p: &Passenger) -> Option<DomainError> {
+    (p.status != PassengerStatus::CheckedIn).then(|| DomainError::AlreadyBoarded {
+        passenger: p.name.clone(),
+        status: p.status,
+    })
+}
+
+/// Why a passenger cannot be renamed now.
+pub fn rename_refusal(p: &Passenger) -> Option<DomainError> {
+    (p.status == PassengerStatus::Arrived).then(|| DomainError::NameFrozen {
+        passenger: p.name.clone(),
+    })
 }
 
 const TOAST_OK: Duration = Duration::from_secs(5);
@@ -438,6 +517,8 @@ impl App {
             toast: None,
             toast_seq: 0,
             busy: None,
+            last_new_flight: None,
+            last_new_passenger: None,
             quit: false,
             loads: Loads::default(),
             last_position: None,
@@ -445,6 +526,12 @@ impl App {
             select_passenger: None,
             flight_numbers: HashMap::new(),
         }
+    }
+
+    /// The number of the latest toast, shown or expired: a scripted operator watches it to know
+    /// that a command has answered.
+    pub fn toast_seq(&self) -> u64 {
+        self.toast_seq
     }
 
     /// What to do first: read the flights.
@@ -756,9 +843,11 @@ impl App {
             Ok(text) => {
                 if done.new_flight.is_some() {
                     self.select_flight = done.new_flight;
+                    self.last_new_flight = done.new_flight;
                 }
                 if done.new_passenger.is_some() {
                     self.select_passenger = done.new_passenger;
+                    self.last_new_passenger = done.new_passenger;
                 }
                 if let Some(seen) = done.flight {
                     self.confirmed_flight(seen);
@@ -1135,14 +1224,9 @@ impl App {
             (KeyCode::Char('e' | 'a' | 'd' | 'l' | 'x') | KeyCode::Delete, None) => {
                 self.no_flight()
             }
-            (KeyCode::Char('e'), Some(f)) => match f.status {
-                FlightStatus::Disembarked | FlightStatus::Arrived => {
-                    self.refuse(DomainError::DetailsFrozen {
-                        flight: f.flight_number.clone(),
-                        status: f.status,
-                    })
-                }
-                _ => {
+            (KeyCode::Char('e'), Some(f)) => match edit_refusal(&f) {
+                Some(why) => self.refuse(why),
+                None => {
                     self.overlay = Some(Overlay::Form(Form::new(FormKind::EditFlight(f))));
                     vec![]
                 }
@@ -1152,12 +1236,9 @@ impl App {
                 Some(why) => self.refuse(why),
                 None => self.run(Command::Disembark(f)),
             },
-            (KeyCode::Char('l'), Some(f)) => match f.status {
-                FlightStatus::Disembarked => self.run(Command::Land(f)),
-                status => self.refuse(DomainError::NotDisembarked {
-                    flight: f.flight_number.clone(),
-                    status,
-                }),
+            (KeyCode::Char('l'), Some(f)) => match land_refusal(&f) {
+                Some(why) => self.refuse(why),
+                None => self.run(Command::Land(f)),
             },
             (KeyCode::Char('x') | KeyCode::Delete, Some(f)) => {
                 self.overlay = Some(Overlay::ConfirmDelete(f));
@@ -1168,51 +1249,18 @@ impl App {
     }
 
     fn add_passenger(&mut self, flight: Flight) -> Vec<Effect> {
-        match flight.status {
-            FlightStatus::Disembarked | FlightStatus::Arrived => {
-                self.refuse(DomainError::BoardingClosed {
-                    flight: flight.flight_number.clone(),
-                    status: flight.status,
-                })
-            }
-            _ => {
+        match add_passenger_refusal(&flight) {
+            Some(why) => self.refuse(why),
+            None => {
                 self.overlay = Some(Overlay::Form(Form::new(FormKind::AddPassenger(flight))));
                 vec![]
             }
         }
     }
 
-    /// Why the rules forbid disembarking now, from what the console knows. A flight whose every
-    /// passenger has boarded may disembark even when its status lags: an original server can
-    /// leave such a flight "Waiting for boarding" for ever.
+    /// Why the rules forbid disembarking now, from what the console knows.
     pub fn disembark_refusal(&self, f: &Flight) -> Option<DomainError> {
-        let flight = f.flight_number.clone();
-        match f.status {
-            FlightStatus::Disembarked | FlightStatus::Arrived => {
-                return Some(DomainError::AlreadyDisembarked {
-                    flight,
-                    status: f.status,
-                })
-            }
-            FlightStatus::AllBoarded => return None,
-            _ => {}
-        }
-        let (total, boarded) = match (f.passenger_count, f.boarded_count) {
-            (Some(t), Some(b)) => (t as usize, b as usize),
-            // Counts unknown: the server decides.
-            _ => return None,
-        };
-        if total == 0 {
-            Some(DomainError::NoPassengers { flight })
-        } else if boarded < total {
-            Some(DomainError::NotAllBoarded {
-                flight,
-                boarded,
-                total,
-            })
-        } else {
-            None
-        }
+        disembark_refusal(f)
     }
 
     fn passengers_flight(&self) -> Option<Flight> {
@@ -1232,11 +1280,8 @@ impl App {
                 Tone::Info,
             ),
             (KeyCode::Char('b') | KeyCode::Enter, Some(p)) => {
-                if p.status != PassengerStatus::CheckedIn {
-                    return self.refuse(DomainError::AlreadyBoarded {
-                        passenger: p.name.clone(),
-                        status: p.status,
-                    });
+                if let Some(why) = board_refusal(&p) {
+                    return self.refuse(why);
                 }
                 let flight = self
                     .passengers_flight()
@@ -1248,10 +1293,8 @@ impl App {
                 })
             }
             (KeyCode::Char('e'), Some(p)) => {
-                if p.status == PassengerStatus::Arrived {
-                    return self.refuse(DomainError::NameFrozen {
-                        passenger: p.name.clone(),
-                    });
+                if let Some(why) = rename_refusal(&p) {
+                    return self.refuse(why);
                 }
                 self.overlay = Some(Overlay::Form(Form::new(FormKind::RenamePassenger(p))));
                 vec![]

@@ -9,10 +9,15 @@ pub struct Embedded {
 }
 
 impl Embedded {
-    pub async fn start(data_dir: &Path) -> color_eyre::Result<Self> {
+    /// A token, when given, is required by the backend as well: the same flag then works for
+    /// the embedded backend and a remote one. Loopback-only, it needs none.
+    pub async fn start(data_dir: &Path, token: Option<&str>) -> color_eyre::Result<Self> {
         std::fs::create_dir_all(data_dir)
             .wrap_err_with(|| format!("cannot create the data directory {}", data_dir.display()))?;
-        let config = flightdeck_backend::Config::embedded(data_dir.to_path_buf());
+        let mut config = flightdeck_backend::Config::embedded(data_dir.to_path_buf());
+        config.token = token
+            .filter(|t| !t.is_empty())
+            .map(|t| flightdeck_backend::config::Token::new(t.to_owned()));
         let server = flightdeck_backend::start(config)
             .await
             .map_err(|e| eyre!(e))

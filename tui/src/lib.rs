@@ -5,6 +5,7 @@ pub mod api;
 pub mod app;
 pub mod cli;
 pub mod commands;
+pub mod demo;
 #[cfg(feature = "embedded")]
 pub mod embedded;
 pub mod form;

@@ -128,10 +128,7 @@ async fn connect(api: &Api, last: Option<u64>) -> Result<Connect, ApiError> {
     }
     if !status.is_success() {
         let body = response.text().await.unwrap_or_default();
-        return Err(ApiError::Status {
-            status: status.as_u16(),
-            message: crate::api::problem_message(&body),
-        });
+        return Err(crate::api::status_error(status.as_u16(), &body));
     }
     Ok(Connect::Stream(response))
 }

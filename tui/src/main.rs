@@ -11,7 +11,10 @@ use crossterm::terminal::{
 };
 use flightdeck_tui::api::{Api, Endpoints};
 use flightdeck_tui::app::{App, Mode};
-use flightdeck_tui::cli::{Cli, Target};
+use flightdeck_tui::cli::{Cli, DemoArgs, Sub, Target};
+use flightdeck_tui::demo::load::Shape;
+use flightdeck_tui::demo::script::Script;
+use flightdeck_tui::demo::visible::Director;
 use flightdeck_tui::theme::Theme;
 use ratatui::backend::CrosstermBackend;
 use ratatui::layout::Rect;
@@ -28,14 +31,42 @@ fn main() -> color_eyre::Result<()> {
             std::process::exit(2);
         }
     };
+    let demo = cli.command.clone().map(|Sub::Demo(args)| args);
+    // A broken script is refused before anything starts: no backend, no screen.
+    let script = match &demo {
+        Some(args) if !args.is_load() => {
+            let parsed = match &args.script {
+                Some(path) => flightdeck_tui::demo::script::load(path),
+                None => flightdeck_tui::demo::tour(),
+            };
+            match parsed {
+                Ok(script) => Some(script),
+                Err(e) => {
+                    eprintln!("flightdeck: script refused: {e}");
+                    std::process::exit(2);
+                }
+            }
+        }
+        _ => None,
+    };
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
         .build()?;
-    runtime.block_on(run(cli, target))
+    let ok = runtime.block_on(run(cli, target, demo, script))?;
+    if !ok {
+        std::process::exit(1);
+    }
+    Ok(())
 }
 
-async fn run(cli: Cli, target: Target) -> color_eyre::Result<()> {
+/// Connects, runs what was asked, and says whether it all held (always true for the console).
+async fn run(
+    cli: Cli,
+    target: Target,
+    demo: Option<DemoArgs>,
+    script: Option<Script>,
+) -> color_eyre::Result<bool> {
     #[cfg(feature = "embedded")]
     let mut embedded = None;
     let (endpoints, mode) = match target {
@@ -43,7 +74,8 @@ async fn run(cli: Cli, target: Target) -> color_eyre::Result<()> {
         Target::Original(endpoints) => (endpoints, Mode::Original),
         #[cfg(feature = "embedded")]
         Target::Embedded(dir) => {
-            let backend = flightdeck_tui::embedded::Embedded::start(&dir).await?;
+            let backend =
+                flightdeck_tui::embedded::Embedded::start(&dir, cli.token.as_deref()).await?;
             let endpoints = Endpoints::from_api(&backend.api_url()).map_err(|e| eyre!(e))?;
             embedded = Some(backend);
             (endpoints, Mode::Embedded)
@@ -56,7 +88,39 @@ async fn run(cli: Cli, target: Target) -> color_eyre::Result<()> {
             ));
         }
     };
-    let api = Api::new(endpoints)?;
+    let api = Api::with_token(endpoints, cli.token.as_deref())?;
+    let result = match (&demo, script) {
+        (Some(args), _) if args.is_load() => {
+            let shape = Shape {
+                flights: args.flights.unwrap_or(10),
+                passengers: args.passengers.unwrap_or(3),
+                concurrency: args.concurrency.unwrap_or(4),
+            };
+            Ok(flightdeck_tui::demo::load::run(&api, shape, args.json, &mut stdout()).await)
+        }
+        (Some(args), Some(script)) if args.headless => {
+            Ok(flightdeck_tui::demo::headless::run(&api, &script, args.json, &mut stdout()).await)
+        }
+        (Some(args), Some(script)) => {
+            let mut director = Director::new(script, args.speed, args.exit);
+            let result = console(&cli, api, mode, Some(&mut director)).await;
+            result.map(|()| !director.failed())
+        }
+        _ => console(&cli, api, mode, None).await.map(|()| true),
+    };
+    #[cfg(feature = "embedded")]
+    if let Some(backend) = embedded {
+        backend.shutdown().await;
+    }
+    result
+}
+
+async fn console(
+    cli: &Cli,
+    api: Api,
+    mode: Mode,
+    director: Option<&mut Director>,
+) -> color_eyre::Result<()> {
     let mut terminal = setup()?;
     let size = terminal.size()?;
     let app = App::new(
@@ -68,13 +132,17 @@ async fn run(cli: Cli, target: Target) -> color_eyre::Result<()> {
     let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
     flightdeck_tui::runtime::spawn_input(tx.clone());
     flightdeck_tui::runtime::spawn_signals(tx.clone());
-    let result =
-        flightdeck_tui::runtime::run(&mut terminal, app, api, cli.poll_interval, tx, rx).await;
+    let result = flightdeck_tui::runtime::run_directed(
+        &mut terminal,
+        app,
+        api,
+        cli.poll_interval,
+        tx,
+        rx,
+        director,
+    )
+    .await;
     restore();
-    #[cfg(feature = "embedded")]
-    if let Some(backend) = embedded {
-        backend.shutdown().await;
-    }
     result
 }
 

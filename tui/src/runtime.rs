@@ -5,6 +5,7 @@
 use crate::api::Api;
 use crate::app::{App, Effect, Msg};
 use crate::commands;
+use crate::demo::visible::Director;
 use crate::live;
 use crossterm::event::{Event, KeyEventKind};
 use ratatui::backend::Backend;
@@ -109,11 +110,27 @@ pub async fn load_flights(
 /// Runs the console until the operator quits.
 pub async fn run<B: Backend>(
     terminal: &mut Terminal<B>,
+    app: App,
+    api: Api,
+    poll_interval: Duration,
+    tx: UnboundedSender<Msg>,
+    rx: mpsc::UnboundedReceiver<Msg>,
+) -> color_eyre::Result<()>
+where
+    B::Error: Send + Sync + 'static,
+{
+    run_directed(terminal, app, api, poll_interval, tx, rx, None).await
+}
+
+/// Runs the console, with a demo director pressing keys into it when one is given.
+pub async fn run_directed<B: Backend>(
+    terminal: &mut Terminal<B>,
     mut app: App,
     api: Api,
     poll_interval: Duration,
     tx: UnboundedSender<Msg>,
     mut rx: mpsc::UnboundedReceiver<Msg>,
+    mut director: Option<&mut Director>,
 ) -> color_eyre::Result<()>
 where
     B::Error: Send + Sync + 'static,
@@ -124,15 +141,53 @@ where
     }
     let size = terminal.size()?;
     app.update(Msg::Resize(size.width, size.height));
-    terminal.draw(|f| crate::ui::draw(f, &app))?;
-    while let Some(msg) = rx.recv().await {
-        let mut effects = app.update(msg);
-        // Take whatever else is waiting before drawing: a burst of events costs one frame.
-        while let Ok(more) = rx.try_recv() {
-            effects.extend(app.update(more));
+    let draw = |terminal: &mut Terminal<B>,
+                app: &App,
+                director: &Option<&mut Director>|
+     -> Result<(), B::Error> {
+        terminal.draw(|f| {
+            crate::ui::draw(f, app);
+            if let Some(d) = director {
+                d.draw(f, app);
+            }
+        })?;
+        Ok(())
+    };
+    draw(terminal, &app, &director)?;
+    loop {
+        // The director wakes the loop only for its pacing and its deadlines; otherwise the
+        // loop sleeps until a message comes, as without it.
+        let wake = director.as_ref().and_then(|d| d.wake_at());
+        let first = tokio::select! {
+            msg = rx.recv() => match msg {
+                Some(msg) => Some(msg),
+                None => break,
+            },
+            _ = sleep_until(wake), if wake.is_some() => None,
+        };
+        let mut effects = Vec::new();
+        let mut pending = first;
+        loop {
+            if let Some(msg) = pending.take() {
+                let to_app = match director.as_deref_mut() {
+                    Some(d) => d.intercept(&msg, &mut app),
+                    None => true,
+                };
+                if to_app {
+                    effects.extend(app.update(msg));
+                }
+            }
+            // Take whatever else is waiting before drawing: a burst of events costs one frame.
             if effects.len() > 1000 {
                 break;
             }
+            match rx.try_recv() {
+                Ok(more) => pending = Some(more),
+                Err(_) => break,
+            }
+        }
+        if let Some(d) = director.as_deref_mut() {
+            effects.extend(d.drive(&mut app));
         }
         if app.quit {
             break;
@@ -140,7 +195,14 @@ where
         for effect in effects {
             carry_out(effect, &api, &tx);
         }
-        terminal.draw(|f| crate::ui::draw(f, &app))?;
+        draw(terminal, &app, &director)?;
     }
     Ok(())
+}
+
+async fn sleep_until(at: Option<tokio::time::Instant>) {
+    match at {
+        Some(at) => tokio::time::sleep_until(at).await,
+        None => std::future::pending().await,
+    }
 }

@@ -40,7 +40,8 @@ impl<S: Send + Sync, T: DeserializeOwned + RequestBody> FromRequest<S> for Body<
     }
 }
 
-fn parse<T: DeserializeOwned + RequestBody>(bytes: &[u8]) -> Result<T, ApiError> {
+/// Reads a request body as the API does (public for the fuzz target).
+pub fn parse<T: DeserializeOwned + RequestBody>(bytes: &[u8]) -> Result<T, ApiError> {
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Err(ApiError::BadRequest(format!(
             "the request body is empty; expected a JSON object with {}",

@@ -327,6 +327,45 @@ impl TestApp {
             .expect("second instance starts")
     }
 
+    /// Sends a request over a bare socket and reads the answer even when the server answers
+    /// before reading the whole body and closes (as it does for an oversized one), where an HTTP
+    /// client may fail with a broken pipe before it reads the answer. Returns status and body.
+    pub async fn raw_request(&self, method: &str, path: &str, body: &[u8]) -> (u16, String) {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let address = self.base.trim_start_matches("http://");
+        let socket = tokio::net::TcpStream::connect(address)
+            .await
+            .expect("connect");
+        let (mut reading, mut writing) = socket.into_split();
+        let head = format!(
+            "{method} {path} HTTP/1.1\r\nHost: test\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+            body.len()
+        );
+        writing.write_all(head.as_bytes()).await.expect("send head");
+        // Read while writing: the server may answer and close without reading the body, and
+        // the answer must be read before the close resets the connection.
+        let send = async move {
+            let _ = writing.write_all(body).await;
+            writing
+        };
+        let mut answer = Vec::new();
+        let receive =
+            tokio::time::timeout(Duration::from_secs(20), reading.read_to_end(&mut answer));
+        let (_writing, received) = tokio::join!(send, receive);
+        assert!(received.is_ok(), "no answer in time");
+        let answer = String::from_utf8_lossy(&answer).into_owned();
+        let status = answer
+            .split_whitespace()
+            .nth(1)
+            .and_then(|s| s.parse().ok())
+            .unwrap_or_else(|| panic!("no status line in {answer:?}"));
+        let body = answer
+            .split_once("\r\n\r\n")
+            .map(|(_, b)| b.to_owned())
+            .unwrap_or_default();
+        (status, body)
+    }
+
     /// Whether the server says it is ready (stores answer, read model caught up).
     pub async fn ready(&self) -> bool {
         self.client

@@ -29,7 +29,7 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
     let (slice, selected) = super::visible(view, area);
     let rows = slice.iter().filter_map(|&i| app.audit.get(i)).map(|r| {
         Row::new(vec![
-            r.entry.event_number.to_string(),
+            number(&r.entry),
             r.time.clone(),
             r.entry.meta_data.event_name.clone(),
             r.summary.clone(),
@@ -39,7 +39,8 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
     let table = Table::new(
         rows,
         [
-            Constraint::Length(4),
+            // Room for a position in a long log: the whole log counts, not one stream.
+            Constraint::Length(6),
             Constraint::Length(8),
             Constraint::Length(22),
             Constraint::Fill(1),
@@ -52,6 +53,14 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
     frame.render_stateful_widget(table, area, &mut state);
 }
 
+/// The position in the whole log where the backend gives one: it orders entries across flights
+/// and is the live stream's id. An original deployment has only the per-stream event number.
+fn number(entry: &flightdeck_core::contract::AuditEntry) -> String {
+    entry
+        .position
+        .map_or_else(|| entry.event_number.to_string(), |p| p.to_string())
+}
+
 pub fn draw_details(frame: &mut Frame, app: &App, size: Rect, scroll: u16) {
     let Some(row) = app.selected_audit() else {
         return;
@@ -62,7 +71,9 @@ pub fn draw_details(frame: &mut Frame, app: &App, size: Rect, scroll: u16) {
     let area = crate::ui::centered(size, 90, size.height.saturating_sub(4));
     let title = format!(
         "{} · {} #{}",
-        row.entry.meta_data.event_name, row.entry.event_type, row.entry.event_number
+        row.entry.meta_data.event_name,
+        row.entry.event_type,
+        number(&row.entry)
     );
     let max_scroll = (lines.len() as u16).saturating_sub(area.height.saturating_sub(2));
     frame.render_widget(Clear, area);

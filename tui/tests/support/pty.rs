@@ -48,6 +48,7 @@ impl Console {
             "FLIGHTDECK_API",
             "FLIGHTDECK_DATA_DIR",
             "FLIGHTDECK_POLL_INTERVAL",
+            "FLIGHTDECK_TOKEN",
         ] {
             cmd.env_remove(var);
         }
@@ -217,24 +218,33 @@ impl Console {
     /// Waits for the process to end and says whether it succeeded.
     pub fn wait_exit(&mut self) -> bool {
         let deadline = Instant::now() + SCREEN_TIMEOUT;
+        let (lock, changed) = &*self.screen;
         loop {
-            if let Some(status) = self.child.try_wait().unwrap() {
+            // Exited and every byte it wrote has been read (the reader sees the pty close only
+            // after the last byte), so the screen is final.
+            let status = self.child.try_wait().unwrap();
+            let mut screen = lock.lock().unwrap_or_else(|e| e.into_inner());
+            if let (Some(status), true) = (&status, screen.closed) {
                 return status.success();
             }
             if Instant::now() >= deadline {
+                drop(screen);
                 let _ = self.child.kill();
                 panic!(
                     "flightdeck did not exit; the screen shows:\n{}",
                     self.contents()
                 );
             }
-            // Exit has no screen to wait on; block on the reader's close instead.
-            let (lock, changed) = &*self.screen;
-            let screen = lock.lock().unwrap_or_else(|e| e.into_inner());
             if !screen.closed {
-                let _ = changed
+                screen = changed
                     .wait_timeout(screen, Duration::from_millis(200))
-                    .unwrap();
+                    .unwrap()
+                    .0;
+            }
+            drop(screen);
+            if status.is_some() {
+                // Exited but the pty has not closed yet: its last bytes are on their way.
+                continue;
             }
         }
     }
