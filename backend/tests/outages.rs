@@ -7,7 +7,7 @@ use flightdeck_backend::read_model::ReadModel;
 use flightdeck_backend::verify::verify;
 use flightdeck_core::contract::{AuditEntry, Created};
 use std::collections::BTreeSet;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use support::{Stores, TestApp};
@@ -162,49 +162,51 @@ async fn held_load_200_subscribers_32_writers() {
             .expect("app"),
     );
     let stop = Arc::new(AtomicBool::new(false));
-    let subscribers: Vec<_> = (0..200)
-        .map(|_| {
-            let (app, stop) = (app.clone(), stop.clone());
-            async move {
-                let mut response = app
-                    .client
-                    .get(app.url("/api/auditlog/stream?from=0"))
-                    .timeout(Duration::from_secs(seconds + 120))
-                    .send()
-                    .await
-                    .expect("stream opens");
-                assert_eq!(response.status(), 200);
-                tokio::spawn(async move {
-                    let mut seen = Vec::new();
-                    let mut buffer = String::new();
-                    while !stop.load(Ordering::Relaxed) || !buffer.is_empty() {
-                        let chunk =
-                            match tokio::time::timeout(Duration::from_secs(2), response.chunk())
-                                .await
-                            {
-                                Ok(Ok(Some(chunk))) => chunk,
-                                Ok(_) => break,
-                                Err(_) if stop.load(Ordering::Relaxed) => break,
-                                Err(_) => continue,
-                            };
-                        buffer.push_str(&String::from_utf8_lossy(&chunk));
-                        while let Some(end) = buffer.find("\n\n") {
-                            let message: String = buffer.drain(..end + 2).collect();
-                            if let Some(data) =
-                                message.lines().find_map(|l| l.strip_prefix("data:"))
-                            {
-                                let entry: AuditEntry =
-                                    serde_json::from_str(data.trim()).expect("entry");
-                                seen.push(entry.position.expect("position"));
-                            }
+    // Unknown until the writers stop; then the position of the last entry.
+    let last = Arc::new(AtomicU64::new(u64::MAX));
+    // Every subscriber is connected before the first write, so each must see every entry.
+    let streams = futures_util::future::join_all((0..200).map(|_| {
+        app.client
+            .get(app.url("/api/auditlog/stream?from=0"))
+            .timeout(Duration::from_secs(seconds + 120))
+            .send()
+    }))
+    .await;
+    let subscribers: Vec<_> = streams
+        .into_iter()
+        .map(|response| {
+            let mut response = response.expect("stream opens");
+            assert_eq!(response.status(), 200);
+            let last = last.clone();
+            tokio::spawn(async move {
+                let mut seen: Vec<u64> = Vec::new();
+                let mut buffer = String::new();
+                // Read until the newest entry written before the stop has arrived; a subscriber
+                // that falls behind catches up from the read model, which takes its time.
+                while seen
+                    .last()
+                    .is_none_or(|&p| p < last.load(Ordering::Relaxed))
+                {
+                    let chunk =
+                        match tokio::time::timeout(Duration::from_secs(60), response.chunk()).await
+                        {
+                            Ok(Ok(Some(chunk))) => chunk,
+                            _ => break,
+                        };
+                    buffer.push_str(&String::from_utf8_lossy(&chunk));
+                    while let Some(end) = buffer.find("\n\n") {
+                        let message: String = buffer.drain(..end + 2).collect();
+                        if let Some(data) = message.lines().find_map(|l| l.strip_prefix("data:")) {
+                            let entry: AuditEntry =
+                                serde_json::from_str(data.trim()).expect("entry");
+                            seen.push(entry.position.expect("position"));
                         }
                     }
-                    seen
-                })
-            }
+                }
+                seen
+            })
         })
         .collect();
-    let subscribers = futures_util::future::join_all(subscribers).await;
     let rss_start = rss_kib();
     let errors = Arc::new(AtomicUsize::new(0));
     let writers: Vec<_> = (0..32)

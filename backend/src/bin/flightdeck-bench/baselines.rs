@@ -1,0 +1,70 @@
+//! The baseline the command rate is held to: what SQLite itself allows when every event gets its
+//! own durable transaction.
+
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqliteSynchronous};
+use sqlx::{Connection, Executor, SqliteConnection};
+use std::path::Path;
+use std::time::{Duration, Instant};
+use uuid::Uuid;
+
+/// Appends one event per transaction for `duration` through one connection (the event store's
+/// one writer), on the event store's table and with its durability: WAL, `synchronous=FULL`.
+/// Returns transactions per second.
+pub async fn sqlite_single_insert(path: &Path, duration: Duration) -> Result<f64, String> {
+    let options = SqliteConnectOptions::new()
+        .filename(path)
+        .create_if_missing(true)
+        .journal_mode(SqliteJournalMode::Wal)
+        .synchronous(SqliteSynchronous::Full)
+        .busy_timeout(Duration::from_secs(5));
+    let mut conn = SqliteConnection::connect_with(&options)
+        .await
+        .map_err(|e| format!("baseline: cannot open {}: {e}", path.display()))?;
+    // The shape of backend/migrations/events/0001_events.sql.
+    conn.execute(
+        "CREATE TABLE IF NOT EXISTS events (
+            position   INTEGER PRIMARY KEY AUTOINCREMENT,
+            stream     TEXT    NOT NULL,
+            revision   INTEGER NOT NULL,
+            event_id   TEXT    NOT NULL UNIQUE,
+            event_type TEXT    NOT NULL,
+            data       TEXT    NOT NULL,
+            created    TEXT    NOT NULL,
+            UNIQUE (stream, revision)
+        )",
+    )
+    .await
+    .map_err(|e| format!("baseline: cannot create the table: {e}"))?;
+    let started = Instant::now();
+    let mut transactions = 0u64;
+    while started.elapsed() < duration {
+        let flight = Uuid::new_v4();
+        let data = serde_json::json!({
+            "flightId": flight, "origin": "Oslo", "destination": "Copenhagen", "flightNumber": "SK0001"
+        })
+        .to_string();
+        let created = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Micros, true);
+        let mut tx = conn
+            .begin()
+            .await
+            .map_err(|e| format!("baseline: begin: {e}"))?;
+        sqlx::query_scalar::<_, i64>(
+            "INSERT INTO events (stream, revision, event_id, event_type, data, created)
+             VALUES ($1, $2, $3, $4, $5, $6) RETURNING position",
+        )
+        .bind(format!("flight-{flight}"))
+        .bind(0i64)
+        .bind(Uuid::new_v4().to_string())
+        .bind("FlightCreated")
+        .bind(data)
+        .bind(created)
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(|e| format!("baseline: insert: {e}"))?;
+        tx.commit()
+            .await
+            .map_err(|e| format!("baseline: commit: {e}"))?;
+        transactions += 1;
+    }
+    Ok(transactions as f64 / started.elapsed().as_secs_f64())
+}
