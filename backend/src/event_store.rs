@@ -64,6 +64,16 @@ pub enum StoreError {
     Corrupt(String),
 }
 
+/// An append with no events is a caller's mistake that no store should turn into a write.
+fn refuse_empty(stream: &str, events: &[NewEvent]) -> Result<(), StoreError> {
+    if events.is_empty() {
+        return Err(StoreError::Corrupt(format!(
+            "an append to {stream} carried no events"
+        )));
+    }
+    Ok(())
+}
+
 #[async_trait]
 pub trait EventStore: Send + Sync + 'static {
     /// Appends `events` atomically if the stream is at `expected`.

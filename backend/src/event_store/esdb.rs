@@ -5,7 +5,8 @@
 //! prefix, so system events never reach a projection or the audit log.
 
 use super::{
-    Appended, EventStore, ExpectedRevision, NewEvent, Position, RecordedEvent, StoreError,
+    refuse_empty, Appended, EventStore, ExpectedRevision, NewEvent, Position, RecordedEvent,
+    StoreError,
 };
 use async_trait::async_trait;
 use eventstore::{
@@ -108,11 +109,7 @@ impl EventStore for EsdbEventStore {
         expected: ExpectedRevision,
         events: Vec<NewEvent>,
     ) -> Result<Appended, StoreError> {
-        if events.is_empty() {
-            return Err(StoreError::Corrupt(format!(
-                "an append to {stream} carried no events"
-            )));
-        }
+        refuse_empty(stream, &events)?;
         let revision = match expected {
             ExpectedRevision::NoStream => eventstore::ExpectedRevision::NoStream,
             ExpectedRevision::Exact(r) => eventstore::ExpectedRevision::Exact(r),

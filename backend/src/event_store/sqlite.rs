@@ -7,7 +7,8 @@
 //! written under a savepoint, so one conflict never fails its neighbours.
 
 use super::{
-    Appended, EventStore, ExpectedRevision, NewEvent, Position, RecordedEvent, StoreError,
+    refuse_empty, Appended, EventStore, ExpectedRevision, NewEvent, Position, RecordedEvent,
+    StoreError,
 };
 use async_trait::async_trait;
 use chrono::{DateTime, SecondsFormat, Utc};
@@ -44,24 +45,36 @@ struct AppendRequest {
     reply: oneshot::Sender<Result<Appended, StoreError>>,
 }
 
+/// The event log's durability: WAL with `synchronous=FULL`, so an acknowledged append survives a
+/// power cut.
+fn connect_options(path: &Path) -> SqliteConnectOptions {
+    SqliteConnectOptions::new()
+        .filename(path)
+        .create_if_missing(true)
+        .journal_mode(SqliteJournalMode::Wal)
+        .synchronous(SqliteSynchronous::Full)
+        .busy_timeout(Duration::from_secs(5))
+}
+
+/// The log's one writing connection, on its schema and durability settings. Public so a
+/// benchmark's baseline can measure SQLite under exactly what the store uses.
+pub async fn open_writer(path: &Path) -> Result<SqliteConnection, StoreError> {
+    let mut writer = SqliteConnection::connect_with(&connect_options(path))
+        .await
+        .map_err(|e| unavailable(path, e))?;
+    sqlx::migrate!("./migrations/events")
+        .run(&mut writer)
+        .await
+        .map_err(|e| StoreError::Unavailable(format!("{}: {e}", path.display())))?;
+    Ok(writer)
+}
+
 impl SqliteEventStore {
     pub async fn open(path: &Path) -> Result<Self, StoreError> {
-        let options = SqliteConnectOptions::new()
-            .filename(path)
-            .create_if_missing(true)
-            .journal_mode(SqliteJournalMode::Wal)
-            .synchronous(SqliteSynchronous::Full)
-            .busy_timeout(Duration::from_secs(5));
-        let mut writer = SqliteConnection::connect_with(&options)
-            .await
-            .map_err(|e| unavailable(path, e))?;
-        sqlx::migrate!("./migrations/events")
-            .run(&mut writer)
-            .await
-            .map_err(|e| StoreError::Unavailable(format!("{}: {e}", path.display())))?;
+        let writer = open_writer(path).await?;
         let reader = SqlitePoolOptions::new()
             .max_connections(4)
-            .connect_with(options)
+            .connect_with(connect_options(path))
             .await
             .map_err(|e| unavailable(path, e))?;
         let last = last_position(&reader).await?;
@@ -92,11 +105,7 @@ impl EventStore for SqliteEventStore {
         expected: ExpectedRevision,
         events: Vec<NewEvent>,
     ) -> Result<Appended, StoreError> {
-        if events.is_empty() {
-            return Err(StoreError::Corrupt(format!(
-                "an append to {stream} carried no events"
-            )));
-        }
+        refuse_empty(stream, &events)?;
         let (reply, answer) = oneshot::channel();
         let request = AppendRequest {
             stream: stream.to_owned(),

@@ -1,8 +1,8 @@
 //! The baseline the command rate is held to: what SQLite itself allows when every event gets its
 //! own durable transaction.
 
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqliteSynchronous};
-use sqlx::{Connection, Executor, SqliteConnection};
+use flightdeck_backend::event_store::sqlite::open_writer;
+use sqlx::Connection;
 use std::path::Path;
 use std::time::{Duration, Instant};
 use uuid::Uuid;
@@ -11,30 +11,10 @@ use uuid::Uuid;
 /// one writer), on the event store's table and with its durability: WAL, `synchronous=FULL`.
 /// Returns transactions per second.
 pub async fn sqlite_single_insert(path: &Path, duration: Duration) -> Result<f64, String> {
-    let options = SqliteConnectOptions::new()
-        .filename(path)
-        .create_if_missing(true)
-        .journal_mode(SqliteJournalMode::Wal)
-        .synchronous(SqliteSynchronous::Full)
-        .busy_timeout(Duration::from_secs(5));
-    let mut conn = SqliteConnection::connect_with(&options)
+    // The store's own writer: its schema, WAL and `synchronous=FULL`.
+    let mut conn = open_writer(path)
         .await
-        .map_err(|e| format!("baseline: cannot open {}: {e}", path.display()))?;
-    // The shape of backend/migrations/events/0001_events.sql.
-    conn.execute(
-        "CREATE TABLE IF NOT EXISTS events (
-            position   INTEGER PRIMARY KEY AUTOINCREMENT,
-            stream     TEXT    NOT NULL,
-            revision   INTEGER NOT NULL,
-            event_id   TEXT    NOT NULL UNIQUE,
-            event_type TEXT    NOT NULL,
-            data       TEXT    NOT NULL,
-            created    TEXT    NOT NULL,
-            UNIQUE (stream, revision)
-        )",
-    )
-    .await
-    .map_err(|e| format!("baseline: cannot create the table: {e}"))?;
+        .map_err(|e| format!("baseline: {e}"))?;
     let started = Instant::now();
     let mut transactions = 0u64;
     while started.elapsed() < duration {
