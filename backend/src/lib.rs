@@ -15,6 +15,7 @@ pub mod projection;
 pub mod read_model;
 pub mod server;
 pub mod verify;
+pub mod wal;
 
 pub use config::{Args, Config};
 pub use server::{start, Server, StartError};

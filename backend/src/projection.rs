@@ -7,21 +7,20 @@
 //! commands waiting to read their own writes.
 
 use crate::event_store::{EventStore, Position, RecordedEvent, StoreError};
-use crate::read_model::{
-    self, AuditFilter, ReadModel, ReadModelError, FLIGHT_COLUMNS, PASSENGER_COLUMNS, PROJECTION,
-};
-use chrono::SecondsFormat;
-use flightdeck_core::contract::{AuditEntry, AuditMetaData};
-use flightdeck_core::event::Subject;
+mod working_set;
+
+use crate::read_model::rows;
+use crate::read_model::{AuditFilter, ReadModel, ReadModelError, PROJECTION};
+use flightdeck_core::contract::AuditEntry;
 use flightdeck_core::Event;
 use futures_util::StreamExt;
-use serde_json::{json, Value};
-use sqlx::any::AnyRow;
-use sqlx::{Any, Transaction};
+use sqlx::{AnyConnection, Connection};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::{broadcast, watch};
 use tokio::task::JoinHandle;
+use uuid::Uuid;
+use working_set::WorkingSet;
 
 /// Events applied per transaction at most; what the subscription has ready, up to this.
 const BATCH: usize = 1024;
@@ -66,6 +65,15 @@ impl Projection {
     pub fn spawn(store: Arc<dyn EventStore>, read_model: ReadModel) -> (Self, JoinHandle<()>) {
         let (progress, applied) = watch::channel(Progress::default());
         let (live, _) = broadcast::channel(LIVE_BUFFER);
+        // The projection is the read model's one writer, so its progress says when to
+        // checkpoint the read model's WAL.
+        if read_model.has_wal() {
+            let checkpointer = read_model.clone();
+            crate::wal::spawn_checkpoints(applied.clone(), "read model", move || {
+                let read_model = checkpointer.clone();
+                async move { read_model.checkpoint_wal().await }
+            });
+        }
         let task = tokio::spawn(run(store, read_model, progress, live.clone()));
         (Self { applied, live }, task)
     }
@@ -130,6 +138,11 @@ async fn follow(
         Ok(from) => from,
         Err(e) => return e.into(),
     };
+    // One connection for the whole subscription: a pool would test it on every return.
+    let mut conn = match read_model.pool().acquire().await {
+        Ok(conn) => conn,
+        Err(e) => return e.into(),
+    };
     progress.send_replace(Progress {
         applied: from,
         following: true,
@@ -149,7 +162,7 @@ async fn follow(
             }
         }
         if let Some(last) = batch.last().map(|e| e.position) {
-            match apply(read_model, &batch, last).await {
+            match apply(read_model, &mut conn, &batch, last).await {
                 Ok(entries) => {
                     progress.send_replace(Progress {
                         applied: Some(last),
@@ -178,10 +191,11 @@ async fn follow(
 /// effect once, whichever instance gets there first, and no leader has to be elected.
 async fn apply(
     read_model: &ReadModel,
+    conn: &mut AnyConnection,
     batch: &[RecordedEvent],
     through: Position,
 ) -> Result<Vec<AuditEntry>, ProjectionError> {
-    let mut tx = read_model.pool().begin().await?;
+    let mut tx = conn.begin().await?;
     let checkpoint: Option<i64> = sqlx::query_scalar(&format!(
         "SELECT position FROM checkpoints WHERE name = $1{}",
         read_model.row_lock()
@@ -190,22 +204,36 @@ async fn apply(
     .fetch_optional(&mut *tx)
     .await?;
     let checkpoint = checkpoint.unwrap_or(-1);
-    let mut entries = Vec::with_capacity(batch.len());
-    let mut applied_elsewhere = false;
-    for recorded in batch {
-        if recorded.position as i64 <= checkpoint {
-            applied_elsewhere = true;
-            continue;
-        }
-        let event = match Event::decode(&recorded.event_type, recorded.data.clone()) {
-            Ok(event) => event,
-            Err(e) => {
-                tracing::warn!(position = recorded.position, stream = %recorded.stream, error = %e, "skipping an event this version cannot read");
-                continue;
+    let fresh: Vec<&RecordedEvent> = batch
+        .iter()
+        .filter(|e| e.position as i64 > checkpoint)
+        .collect();
+    let applied_elsewhere = fresh.len() < batch.len();
+    let events: Vec<(&RecordedEvent, Event)> = fresh
+        .into_iter()
+        .filter_map(|recorded| {
+            match Event::decode(&recorded.event_type, recorded.data.clone()) {
+                Ok(event) => Some((recorded, event)),
+                Err(e) => {
+                    tracing::warn!(position = recorded.position, stream = %recorded.stream, error = %e, "skipping an event this version cannot read");
+                    None
+                }
             }
-        };
-        let data = project(&mut tx, recorded, &event).await?;
-        entries.push(record_audit(&mut tx, recorded, &event, data).await?);
+        })
+        .collect();
+    let mut entries = Vec::new();
+    if !events.is_empty() {
+        let mut flight_ids: Vec<Uuid> = events.iter().map(|(_, e)| e.flight_id()).collect();
+        flight_ids.sort_unstable();
+        flight_ids.dedup();
+        let (flights, passengers) = rows::load(&mut tx, &flight_ids).await?;
+        let mut working = WorkingSet::new(flights, passengers);
+        for (recorded, event) in &events {
+            working.apply(recorded, event);
+        }
+        let changes = working.into_changes();
+        rows::store(&mut tx, &changes).await?;
+        entries = changes.audit.into_iter().map(|row| row.entry).collect();
     }
     if through as i64 > checkpoint {
         sqlx::query("UPDATE checkpoints SET position = $2 WHERE name = $1")
@@ -229,190 +257,4 @@ async fn apply(
         return Ok(all);
     }
     Ok(entries)
-}
-
-/// Changes the flights and passengers tables for one event; returns the flight or passenger as
-/// it stands afterwards, for the audit log.
-async fn project(
-    tx: &mut Transaction<'static, Any>,
-    recorded: &RecordedEvent,
-    event: &Event,
-) -> Result<Value, ProjectionError> {
-    let flight_id = event.flight_id().to_string();
-    let position = recorded.position as i64;
-    let row = match event {
-        Event::FlightCreated {
-            origin,
-            destination,
-            flight_number,
-            ..
-        } => sqlx::query(&format!(
-            "INSERT INTO flights (id, origin, destination, flight_number, status, created_position)
-             VALUES ($1, $2, $3, $4, 1, $5) RETURNING {FLIGHT_COLUMNS}"
-        ))
-        .bind(&flight_id)
-        .bind(origin)
-        .bind(destination)
-        .bind(flight_number)
-        .bind(position)
-        .fetch_optional(&mut **tx)
-        .await?,
-        Event::FlightDetailsChanged {
-            origin,
-            destination,
-            flight_number,
-            ..
-        } => sqlx::query(&format!(
-            "UPDATE flights SET origin = $2, destination = $3, flight_number = $4 WHERE id = $1 RETURNING {FLIGHT_COLUMNS}"
-        ))
-        .bind(&flight_id)
-        .bind(origin)
-        .bind(destination)
-        .bind(flight_number)
-        .fetch_optional(&mut **tx)
-        .await?,
-        Event::FlightAllBoarded { .. } => on_flight(tx, "UPDATE flights SET status = 2", &flight_id).await?,
-        Event::FlightBoardingReopened { .. } => on_flight(tx, "UPDATE flights SET status = 1", &flight_id).await?,
-        Event::FlightDisembarked { .. } => on_flight(tx, "UPDATE flights SET status = 3", &flight_id).await?,
-        Event::FlightLanded { .. } => {
-            sqlx::query("UPDATE passengers SET status = 3 WHERE flight_id = $1")
-                .bind(&flight_id)
-                .execute(&mut **tx)
-                .await?;
-            on_flight(tx, "UPDATE flights SET status = 4", &flight_id).await?
-        }
-        Event::FlightDeleted { .. } => {
-            sqlx::query("DELETE FROM passengers WHERE flight_id = $1")
-                .bind(&flight_id)
-                .execute(&mut **tx)
-                .await?;
-            on_flight(tx, "DELETE FROM flights", &flight_id).await?
-        }
-        Event::PassengerCheckedIn {
-            passenger_id, name, ..
-        } => {
-            bump_count(tx, "passenger_count", &flight_id).await?;
-            let row = sqlx::query(&format!(
-                "INSERT INTO passengers (id, flight_id, name, status, checkin_position)
-                 VALUES ($1, $2, $3, 1, $4) RETURNING {PASSENGER_COLUMNS}"
-            ))
-            .bind(passenger_id.to_string())
-            .bind(&flight_id)
-            .bind(name)
-            .bind(position)
-            .fetch_optional(&mut **tx)
-            .await?;
-            return entity(row.as_ref(), read_model::passenger, passenger_id);
-        }
-        Event::PassengerRenamed {
-            passenger_id, name, ..
-        } => {
-            let row = sqlx::query(&format!(
-                "UPDATE passengers SET name = $2 WHERE id = $1 RETURNING {PASSENGER_COLUMNS}"
-            ))
-            .bind(passenger_id.to_string())
-            .bind(name)
-            .fetch_optional(&mut **tx)
-            .await?;
-            return entity(row.as_ref(), read_model::passenger, passenger_id);
-        }
-        Event::PassengerBoarded { passenger_id, .. } => {
-            bump_count(tx, "boarded_count", &flight_id).await?;
-            let row = sqlx::query(&format!(
-                "UPDATE passengers SET status = 2 WHERE id = $1 RETURNING {PASSENGER_COLUMNS}"
-            ))
-            .bind(passenger_id.to_string())
-            .fetch_optional(&mut **tx)
-            .await?;
-            return entity(row.as_ref(), read_model::passenger, passenger_id);
-        }
-    };
-    entity(row.as_ref(), read_model::flight, &flight_id)
-}
-
-/// Runs `statement` (an UPDATE or DELETE of flights) on one flight and returns its row.
-async fn on_flight(
-    tx: &mut Transaction<'static, Any>,
-    statement: &str,
-    flight_id: &str,
-) -> Result<Option<AnyRow>, ProjectionError> {
-    Ok(sqlx::query(&format!(
-        "{statement} WHERE id = $1 RETURNING {FLIGHT_COLUMNS}"
-    ))
-    .bind(flight_id)
-    .fetch_optional(&mut **tx)
-    .await?)
-}
-
-async fn bump_count(
-    tx: &mut Transaction<'static, Any>,
-    column: &str,
-    flight_id: &str,
-) -> Result<(), ProjectionError> {
-    sqlx::query(&format!(
-        "UPDATE flights SET {column} = {column} + 1 WHERE id = $1"
-    ))
-    .bind(flight_id)
-    .execute(&mut **tx)
-    .await?;
-    Ok(())
-}
-
-/// The entity as JSON, or only its id when the row is gone (an event for a flight the read model
-/// never saw, which a consistent log does not hold).
-fn entity<T: serde::Serialize>(
-    row: Option<&AnyRow>,
-    read: fn(&AnyRow) -> Result<T, ReadModelError>,
-    id: &impl std::fmt::Display,
-) -> Result<Value, ProjectionError> {
-    match row {
-        Some(row) => Ok(serde_json::to_value(read(row)?).unwrap_or(Value::Null)),
-        None => Ok(json!({ "id": id.to_string() })),
-    }
-}
-
-async fn record_audit(
-    tx: &mut Transaction<'static, Any>,
-    recorded: &RecordedEvent,
-    event: &Event,
-    data: Value,
-) -> Result<AuditEntry, ProjectionError> {
-    let audit = event.audit();
-    let subject = match audit.subject {
-        Subject::Flight(_) => read_model::SUBJECT_FLIGHT,
-        Subject::Passenger(_) => read_model::SUBJECT_PASSENGER,
-    };
-    let created = recorded
-        .created
-        .to_rfc3339_opts(SecondsFormat::Micros, true);
-    sqlx::query(
-        "INSERT INTO audit_log (position, stream, event_number, event_id, event_type, operation, event_name, subject, created, data)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
-    )
-    .bind(recorded.position as i64)
-    .bind(&recorded.stream)
-    .bind(recorded.revision as i64)
-    .bind(recorded.event_id.to_string())
-    .bind(&recorded.event_type)
-    .bind(audit.operation.code())
-    .bind(audit.event_name)
-    .bind(subject)
-    .bind(&created)
-    .bind(data.to_string())
-    .execute(&mut **tx)
-    .await?;
-    Ok(AuditEntry {
-        created: created.clone(),
-        event_type: recorded.event_type.clone(),
-        event_number: recorded.revision as i64,
-        event_id: recorded.event_id,
-        data,
-        meta_data: AuditMetaData {
-            event_type_operation: audit.operation,
-            event_name: audit.event_name.to_owned(),
-            timestamp: created,
-        },
-        stream: Some(recorded.stream.clone()),
-        position: Some(recorded.position),
-    })
 }

@@ -2,7 +2,10 @@
 //! Postgres or SQLite. The same SQL serves both through sqlx's `Any` driver; nothing here
 //! decides anything, it stores and answers.
 
+pub mod rows;
+
 use crate::event_store::Position;
+use crate::wal;
 use flightdeck_core::contract::{AuditEntry, AuditMetaData, Flight, Passenger};
 use flightdeck_core::{EventTypeOperation, FlightStatus, PassengerStatus};
 use sqlx::any::{AnyPoolOptions, AnyRow};
@@ -73,6 +76,9 @@ impl ReadModel {
         let pool = AnyPoolOptions::new()
             .max_connections(max_connections)
             .acquire_timeout(Duration::from_secs(5))
+            // A local file's connection never goes stale, and the ping before each use costs a
+            // round trip to its thread; a Postgres connection may have been cut, so it is tested.
+            .test_before_acquire(!is_sqlite)
             .after_connect(move |conn, _| {
                 Box::pin(async move {
                     if is_sqlite {
@@ -80,6 +86,11 @@ impl ReadModel {
                         // its checkpoint commits with its rows, so WAL with NORMAL sync is safe.
                         conn.execute("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 5000;")
                             .await?;
+                        conn.execute(
+                            format!("PRAGMA wal_autocheckpoint = {}", wal::WRITER_CHECKPOINT_PAGES)
+                                .as_str(),
+                        )
+                        .await?;
                     }
                     Ok(())
                 })
@@ -122,6 +133,19 @@ impl ReadModel {
 
     pub fn pool(&self) -> &AnyPool {
         &self.pool
+    }
+
+    /// True when the read model is an SQLite file whose WAL `checkpoint_wal` must tend.
+    pub fn has_wal(&self) -> bool {
+        !self.postgres
+    }
+
+    /// Copies the SQLite WAL into the database file, as far as readers allow (see `wal`).
+    pub async fn checkpoint_wal(&self) -> Result<(), sqlx::Error> {
+        sqlx::query(wal::PASSIVE)
+            .execute(&self.pool)
+            .await
+            .map(drop)
     }
 
     pub async fn ping(&self) -> Result<(), ReadModelError> {

@@ -5,9 +5,117 @@ mod support;
 
 use flightdeck_backend::read_model::ReadModel;
 use flightdeck_backend::verify::verify;
-use flightdeck_core::contract::Created;
+use flightdeck_core::contract::{Created, Outcome};
+use serde_json::{json, Value};
 use std::time::Duration;
 use support::{Stores, TestApp};
+use uuid::Uuid;
+
+on_each_store!(a_command_never_rests_on_what_another_instance_changed);
+
+async fn send(
+    client: &reqwest::Client,
+    method: reqwest::Method,
+    url: String,
+    body: Value,
+) -> Value {
+    let answer = client.request(method, &url).json(&body).send().await;
+    answer.expect("request").json().await.expect("JSON answer")
+}
+
+/// Each backend remembers the flights it wrote last, to skip reading their streams. Another
+/// instance's writes make that memory stale: an append on it must conflict and be retried from
+/// the log, and a refusal must be checked against the log before it is given.
+async fn a_command_never_rests_on_what_another_instance_changed(stores: Stores) {
+    let Some(app) = TestApp::spawn(stores).await else {
+        return;
+    };
+    let second = app.another_instance().await;
+    let (a, b) = (app.base.clone(), format!("http://{}", second.addr()));
+    let client = app.client.clone();
+    let post_passenger = |base: String, flight: Uuid, name: &'static str| {
+        let client = client.clone();
+        async move {
+            let body = json!({"name": name, "flightId": flight});
+            let created: Created = serde_json::from_value(
+                send(
+                    &client,
+                    reqwest::Method::POST,
+                    format!("{base}/api/passengers"),
+                    body,
+                )
+                .await,
+            )
+            .expect("Created");
+            assert!(created.success, "add {name}: {:?}", created.error);
+            created.id
+        }
+    };
+
+    // A writes the flight and remembers it; B boards everyone, so the flight is All boarded.
+    let flight = app.create_flight("SK1").await;
+    let ann = post_passenger(a.clone(), flight, "Ann").await;
+    let bo = post_passenger(a.clone(), flight, "Bo").await;
+    for (id, name) in [(ann, "Ann"), (bo, "Bo")] {
+        let body = json!({"id": id, "flightId": flight, "name": name, "status": 2});
+        let outcome = send(
+            &client,
+            reqwest::Method::PUT,
+            format!("{b}/api/passengers"),
+            body,
+        )
+        .await;
+        assert_eq!(
+            outcome["success"],
+            json!(true),
+            "board {name} on B: {outcome}"
+        );
+    }
+
+    // A still remembers the flight waiting for boarding: a refusal from that memory would be
+    // wrong. Disembarking must succeed.
+    let flight_body = |status: i64| json!({"id": flight, "origin": "ARN", "destination": "CPH", "flightNumber": "SK1", "status": status});
+    let outcome: Outcome = serde_json::from_value(
+        send(
+            &client,
+            reqwest::Method::PUT,
+            format!("{a}/api/flights"),
+            flight_body(3),
+        )
+        .await,
+    )
+    .expect("Outcome");
+    assert!(outcome.success, "disembark on A: {:?}", outcome.error);
+
+    // A second flight: B checks in a passenger after A's last write, so A's revision is stale.
+    let other = app.create_flight("SK2").await;
+    post_passenger(a.clone(), other, "Cy").await;
+    post_passenger(b.clone(), other, "Di").await;
+    post_passenger(a.clone(), other, "Ed").await;
+    support::eventually(
+        "both instances' writes to show",
+        Duration::from_secs(10),
+        || async { app.passengers(other).await.len() == 3 },
+    )
+    .await;
+    let recorded = app
+        .open_event_store()
+        .await
+        .read_stream(&flightdeck_core::event::stream_name(other))
+        .await
+        .expect("read the stream");
+    assert_eq!(
+        recorded.len(),
+        4,
+        "created and three check-ins, nothing lost or doubled"
+    );
+    assert_eq!(
+        app.flight(flight).await.status,
+        flightdeck_core::FlightStatus::Disembarked
+    );
+    second.shutdown().await;
+    app.finish().await;
+}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_instances_share_the_projection_standin() {

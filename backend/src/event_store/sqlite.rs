@@ -3,21 +3,21 @@
 //!
 //! All appends go through one writer task that commits whatever is queued in one transaction
 //! (group commit): concurrent commands share the cost of the fsync instead of queueing behind
-//! each other's. Each append in a batch is checked against its expected revision on its own and
-//! written under a savepoint, so one conflict never fails its neighbours.
+//! each other's. Each append in a batch is one statement that checks its expected revision, so
+//! one conflict never fails its neighbours.
 
 use super::{
     refuse_empty, Appended, EventStore, ExpectedRevision, NewEvent, Position, RecordedEvent,
     StoreError,
 };
+use crate::wal;
 use async_trait::async_trait;
 use chrono::{DateTime, SecondsFormat, Utc};
 use futures_util::stream::BoxStream;
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow, SqliteSynchronous,
 };
-use sqlx::{Acquire, Connection, Row, SqliteConnection, SqlitePool};
-use std::collections::HashMap;
+use sqlx::{Connection, Row, SqliteConnection, SqlitePool};
 use std::path::Path;
 use std::time::Duration;
 use tokio::sync::{mpsc, oneshot, watch};
@@ -46,7 +46,7 @@ struct AppendRequest {
 }
 
 /// The event log's durability: WAL with `synchronous=FULL`, so an acknowledged append survives a
-/// power cut.
+/// power cut. Checkpoints run beside the writer, not in its commits (see `wal`).
 fn connect_options(path: &Path) -> SqliteConnectOptions {
     SqliteConnectOptions::new()
         .filename(path)
@@ -54,6 +54,10 @@ fn connect_options(path: &Path) -> SqliteConnectOptions {
         .journal_mode(SqliteJournalMode::Wal)
         .synchronous(SqliteSynchronous::Full)
         .busy_timeout(Duration::from_secs(5))
+        .pragma(
+            "wal_autocheckpoint",
+            wal::WRITER_CHECKPOINT_PAGES.to_string(),
+        )
 }
 
 /// The log's one writing connection, on its schema and durability settings. Public so a
@@ -74,6 +78,9 @@ impl SqliteEventStore {
         let writer = open_writer(path).await?;
         let reader = SqlitePoolOptions::new()
             .max_connections(4)
+            // A connection to a local file does not go stale; the default ping before each
+            // use would cost a round trip to the connection's thread per query.
+            .test_before_acquire(false)
             .connect_with(connect_options(path))
             .await
             .map_err(|e| unavailable(path, e))?;
@@ -81,6 +88,11 @@ impl SqliteEventStore {
         let (head_tx, head) = watch::channel(last);
         let (writes, requests) = mpsc::channel(4 * MAX_BATCH);
         tokio::spawn(write_loop(writer, requests, head_tx));
+        let checkpointer = reader.clone();
+        wal::spawn_checkpoints(head.clone(), "event log", move || {
+            let pool = checkpointer.clone();
+            async move { sqlx::query(wal::PASSIVE).execute(&pool).await.map(drop) }
+        });
         Ok(Self {
             reader,
             writes,
@@ -144,12 +156,20 @@ impl EventStore for SqliteEventStore {
         let reader = self.reader.clone();
         let mut head = self.head.clone();
         tokio::spawn(async move {
+            // One connection for the whole subscription: a pool would test it on every return.
+            let mut conn = match reader.acquire().await {
+                Ok(conn) => conn,
+                Err(e) => {
+                    let _ = tx.send(Err(db_error(e))).await;
+                    return;
+                }
+            };
             let mut after = after;
             loop {
                 // Marking the head seen before reading means an append racing the read still
                 // wakes the wait below.
                 head.borrow_and_update();
-                let page = match read_page(&reader, after).await {
+                let page = match read_page(&mut conn, after).await {
                     Ok(page) => page,
                     Err(e) => {
                         let _ = tx.send(Err(e)).await;
@@ -185,7 +205,7 @@ async fn last_position(pool: &SqlitePool) -> Result<Option<Position>, StoreError
 }
 
 async fn read_page(
-    pool: &SqlitePool,
+    conn: &mut SqliteConnection,
     after: Option<Position>,
 ) -> Result<Vec<RecordedEvent>, StoreError> {
     let after = after.map_or(0, |p| p as i64);
@@ -195,7 +215,7 @@ async fn read_page(
     )
     .bind(after)
     .bind(PAGE)
-    .fetch_all(pool)
+    .fetch_all(conn)
     .await
     .map_err(db_error)?
     .iter()
@@ -275,75 +295,88 @@ async fn write_batch(
 ) -> Result<Vec<Result<Appended, StoreError>>, sqlx::Error> {
     let created = Utc::now().to_rfc3339_opts(SecondsFormat::Micros, true);
     let mut tx = Connection::begin(conn).await?;
-    // Revisions written earlier in this batch, which a query would also see but more slowly.
-    let mut heads: HashMap<&str, Option<u64>> = HashMap::new();
     let mut outcomes = Vec::with_capacity(batch.len());
     for request in batch {
-        let current = match heads.get(request.stream.as_str()) {
-            Some(current) => *current,
-            None => sqlx::query_scalar::<_, Option<i64>>(
+        outcomes.push(append_one(&mut tx, request, &created).await?);
+    }
+    tx.commit().await?;
+    Ok(outcomes)
+}
+
+/// One append as a single statement: its events go in only if the stream's newest revision is
+/// the expected one. A statement is atomic on its own in SQLite, so a failed append leaves
+/// nothing behind in the batch's transaction and needs no savepoint. The answer is `Err` only
+/// when the whole batch must fail (the connection broke); a refused append is an `Ok(Err)`.
+async fn append_one(
+    tx: &mut SqliteConnection,
+    request: &AppendRequest,
+    created: &str,
+) -> Result<Result<Appended, StoreError>, sqlx::Error> {
+    // The revision the stream must be at, -1 for no stream, and the first one to write.
+    let (guard, first) = match request.expected {
+        ExpectedRevision::NoStream => (-1_i64, 0_i64),
+        ExpectedRevision::Exact(revision) => (revision as i64, revision as i64 + 1),
+    };
+    let rows = (0..request.events.len())
+        .map(|n| {
+            let at = 3 + n * 5;
+            format!(
+                "(${}, ${}, ${}, ${}, ${})",
+                at,
+                at + 1,
+                at + 2,
+                at + 3,
+                at + 4
+            )
+        })
+        .collect::<Vec<_>>()
+        .join(", ");
+    let sql = format!(
+        "INSERT INTO events (stream, revision, event_id, event_type, data, created)
+         SELECT $1, column1, column2, column3, column4, column5 FROM (VALUES {rows})
+         WHERE (SELECT COALESCE(MAX(revision), -1) FROM events WHERE stream = $1) = $2
+         RETURNING position"
+    );
+    let mut query = sqlx::query_scalar::<_, i64>(&sql)
+        .bind(&request.stream)
+        .bind(guard);
+    for (n, event) in request.events.iter().enumerate() {
+        query = query
+            .bind(first + n as i64)
+            .bind(event.event_id.to_string())
+            .bind(&event.event_type)
+            .bind(event.data.to_string())
+            .bind(created);
+    }
+    let positions = match query.fetch_all(&mut *tx).await {
+        Ok(positions) => positions,
+        // A repeated event id: this append is refused and its neighbours stand. Any other
+        // failure (disk full, I/O) may have ended the transaction, so the whole batch fails.
+        Err(sqlx::Error::Database(e)) if e.is_unique_violation() => {
+            return Ok(Err(StoreError::Corrupt(format!(
+                "append to {} refused by the event log: {e}",
+                request.stream
+            ))));
+        }
+        Err(e) => return Err(e),
+    };
+    match positions.iter().max() {
+        Some(&position) => Ok(Ok(Appended {
+            revision: (first + request.events.len() as i64 - 1) as u64,
+            position: position as Position,
+        })),
+        None => {
+            let actual = sqlx::query_scalar::<_, Option<i64>>(
                 "SELECT MAX(revision) FROM events WHERE stream = $1",
             )
             .bind(&request.stream)
             .fetch_one(&mut *tx)
-            .await?
-            .map(|r| r as u64),
-        };
-        heads.insert(&request.stream, current);
-        let fits = match (request.expected, current) {
-            (ExpectedRevision::NoStream, None) => true,
-            (ExpectedRevision::Exact(expected), Some(actual)) => expected == actual,
-            _ => false,
-        };
-        if !fits {
-            outcomes.push(Err(StoreError::Conflict {
+            .await?;
+            Ok(Err(StoreError::Conflict {
                 stream: request.stream.clone(),
                 expected: request.expected,
-                actual: current,
-            }));
-            continue;
-        }
-        let mut savepoint = Acquire::begin(&mut *tx).await?;
-        let mut revision = current.map_or(0, |c| c + 1);
-        let mut written: Result<Position, sqlx::Error> = Ok(0);
-        for event in &request.events {
-            written = sqlx::query_scalar::<_, i64>(
-                "INSERT INTO events (stream, revision, event_id, event_type, data, created)
-                 VALUES ($1, $2, $3, $4, $5, $6) RETURNING position",
-            )
-            .bind(&request.stream)
-            .bind(revision as i64)
-            .bind(event.event_id.to_string())
-            .bind(&event.event_type)
-            .bind(event.data.to_string())
-            .bind(&created)
-            .fetch_one(&mut *savepoint)
-            .await
-            .map(|p| p as Position);
-            if written.is_err() {
-                break;
-            }
-            revision += 1;
-        }
-        match written {
-            Ok(position) => {
-                savepoint.commit().await?;
-                let last = revision - 1;
-                heads.insert(&request.stream, Some(last));
-                outcomes.push(Ok(Appended {
-                    revision: last,
-                    position,
-                }));
-            }
-            Err(e) => {
-                savepoint.rollback().await?;
-                outcomes.push(Err(StoreError::Corrupt(format!(
-                    "append to {} refused by the event log: {e}",
-                    request.stream
-                ))));
-            }
+                actual: actual.map(|r| r as u64),
+            }))
         }
     }
-    tx.commit().await?;
-    Ok(outcomes)
 }

@@ -1,0 +1,207 @@
+//! The rows the projection reads and writes inside its transaction, many at a time: a batch of
+//! events costs a handful of statements, not several per event. Every statement here runs on
+//! Postgres and SQLite alike, with `$n` placeholders, which both accept.
+
+use super::{flight, passenger, ReadModelError, FLIGHT_COLUMNS, PASSENGER_COLUMNS};
+use flightdeck_core::contract::{AuditEntry, Flight, Passenger};
+use sqlx::any::AnyArguments;
+use sqlx::query::Query;
+use sqlx::{Any, AnyConnection, Row};
+use std::fmt::Write;
+use uuid::Uuid;
+
+/// Rows per multi-row statement: well under SQLite's and Postgres's limits on bound values, and
+/// short enough that a statement's text stays small.
+const ROWS_PER_STATEMENT: usize = 256;
+
+/// A flight as stored, with the position that orders the flights list.
+#[derive(Clone, Debug, PartialEq)]
+pub struct FlightRow {
+    pub flight: Flight,
+    pub created_position: i64,
+}
+
+/// A passenger as stored, with the position that orders a manifest.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PassengerRow {
+    pub passenger: Passenger,
+    pub checkin_position: i64,
+}
+
+/// An audit entry and the subject its listings filter on.
+#[derive(Clone, Debug)]
+pub struct AuditRow {
+    pub entry: AuditEntry,
+    pub subject: &'static str,
+}
+
+/// What a batch changed, to be written in its transaction.
+#[derive(Debug, Default)]
+pub struct Changes {
+    /// Flights removed with their passengers.
+    pub deleted_flights: Vec<Uuid>,
+    /// Flights inserted or changed; none of them is in `deleted_flights`.
+    pub flights: Vec<FlightRow>,
+    /// Passengers inserted or changed; none of them on a deleted flight.
+    pub passengers: Vec<PassengerRow>,
+    pub audit: Vec<AuditRow>,
+}
+
+/// The flights with these ids and all their passengers, as the read model holds them. Runs in
+/// the caller's transaction, as `store` does.
+pub async fn load(
+    conn: &mut AnyConnection,
+    flight_ids: &[Uuid],
+) -> Result<(Vec<FlightRow>, Vec<PassengerRow>), ReadModelError> {
+    let mut flights = Vec::new();
+    let mut passengers = Vec::new();
+    for ids in flight_ids.chunks(ROWS_PER_STATEMENT) {
+        let list = placeholders(ids.len(), 1);
+        let sql =
+            format!("SELECT {FLIGHT_COLUMNS}, created_position FROM flights WHERE id IN ({list})");
+        for row in bind_ids(sqlx::query(&sql), ids)
+            .fetch_all(&mut *conn)
+            .await?
+        {
+            flights.push(FlightRow {
+                flight: flight(&row)?,
+                created_position: row.try_get("created_position")?,
+            });
+        }
+        let sql = format!(
+            "SELECT {PASSENGER_COLUMNS}, checkin_position FROM passengers WHERE flight_id IN ({list})"
+        );
+        for row in bind_ids(sqlx::query(&sql), ids)
+            .fetch_all(&mut *conn)
+            .await?
+        {
+            passengers.push(PassengerRow {
+                passenger: passenger(&row)?,
+                checkin_position: row.try_get("checkin_position")?,
+            });
+        }
+    }
+    Ok((flights, passengers))
+}
+
+/// Writes `changes`: deletions first, then the flights and passengers as they now stand, then the
+/// audit entries.
+pub async fn store(conn: &mut AnyConnection, changes: &Changes) -> Result<(), ReadModelError> {
+    for ids in changes.deleted_flights.chunks(ROWS_PER_STATEMENT) {
+        let list = placeholders(ids.len(), 1);
+        for statement in [
+            "DELETE FROM passengers WHERE flight_id",
+            "DELETE FROM flights WHERE id",
+        ] {
+            let sql = format!("{statement} IN ({list})");
+            bind_ids(sqlx::query(&sql), ids).execute(&mut *conn).await?;
+        }
+    }
+    for rows in changes.flights.chunks(ROWS_PER_STATEMENT) {
+        let sql = format!(
+            "INSERT INTO flights (id, origin, destination, flight_number, status, passenger_count, boarded_count, created_position)
+             VALUES {}
+             ON CONFLICT (id) DO UPDATE SET origin = excluded.origin, destination = excluded.destination,
+                 flight_number = excluded.flight_number, status = excluded.status,
+                 passenger_count = excluded.passenger_count, boarded_count = excluded.boarded_count",
+            tuples(rows.len(), 8)
+        );
+        let mut query = sqlx::query(&sql);
+        for row in rows {
+            let f = &row.flight;
+            query = query
+                .bind(f.id.to_string())
+                .bind(f.origin.clone())
+                .bind(f.destination.clone())
+                .bind(f.flight_number.clone())
+                .bind(f.status.code())
+                .bind(i64::from(f.passenger_count.unwrap_or(0)))
+                .bind(i64::from(f.boarded_count.unwrap_or(0)))
+                .bind(row.created_position);
+        }
+        query.execute(&mut *conn).await?;
+    }
+    for rows in changes.passengers.chunks(ROWS_PER_STATEMENT) {
+        let sql = format!(
+            "INSERT INTO passengers (id, flight_id, name, status, checkin_position)
+             VALUES {}
+             ON CONFLICT (id) DO UPDATE SET name = excluded.name, status = excluded.status",
+            tuples(rows.len(), 5)
+        );
+        let mut query = sqlx::query(&sql);
+        for row in rows {
+            let p = &row.passenger;
+            query = query
+                .bind(p.id.to_string())
+                .bind(p.flight_id.to_string())
+                .bind(p.name.clone())
+                .bind(p.status.code())
+                .bind(row.checkin_position);
+        }
+        query.execute(&mut *conn).await?;
+    }
+    for rows in changes.audit.chunks(ROWS_PER_STATEMENT) {
+        let sql = format!(
+            "INSERT INTO audit_log (position, stream, event_number, event_id, event_type, operation, event_name, subject, created, data)
+             VALUES {}",
+            tuples(rows.len(), 10)
+        );
+        let mut query = sqlx::query(&sql);
+        for AuditRow { entry, subject } in rows {
+            query = query
+                .bind(entry.position.map(|p| p as i64))
+                .bind(entry.stream.clone())
+                .bind(entry.event_number)
+                .bind(entry.event_id.to_string())
+                .bind(entry.event_type.clone())
+                .bind(entry.meta_data.event_type_operation.code())
+                .bind(entry.meta_data.event_name.clone())
+                .bind(*subject)
+                .bind(entry.created.clone())
+                .bind(entry.data.to_string());
+        }
+        query.execute(&mut *conn).await?;
+    }
+    Ok(())
+}
+
+fn bind_ids<'q>(
+    mut query: Query<'q, Any, AnyArguments<'q>>,
+    ids: &[Uuid],
+) -> Query<'q, Any, AnyArguments<'q>> {
+    for id in ids {
+        query = query.bind(id.to_string());
+    }
+    query
+}
+
+/// `$first, $first+1, …`, `count` of them.
+fn placeholders(count: usize, first: usize) -> String {
+    let mut list = String::with_capacity(count * 5);
+    for n in first..first + count {
+        if n > first {
+            list.push_str(", ");
+        }
+        let _ = write!(list, "${n}");
+    }
+    list
+}
+
+/// `($1, …, $columns), ($columns+1, …)`, one tuple per row.
+fn tuples(rows: usize, columns: usize) -> String {
+    (0..rows)
+        .map(|row| format!("({})", placeholders(columns, row * columns + 1)))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{placeholders, tuples};
+
+    #[test]
+    fn placeholders_number_every_bound_value_once() {
+        assert_eq!(placeholders(3, 1), "$1, $2, $3");
+        assert_eq!(tuples(2, 3), "($1, $2, $3), ($4, $5, $6)");
+    }
+}
