@@ -162,7 +162,7 @@ async fn follow(
             }
         }
         if let Some(last) = batch.last().map(|e| e.position) {
-            match apply(read_model, &mut conn, &batch, last).await {
+            match apply(read_model, &mut conn, &mut batch, last).await {
                 Ok(entries) => {
                     progress.send_replace(Progress {
                         applied: Some(last),
@@ -192,7 +192,7 @@ async fn follow(
 async fn apply(
     read_model: &ReadModel,
     conn: &mut AnyConnection,
-    batch: &[RecordedEvent],
+    batch: &mut [RecordedEvent],
     through: Position,
 ) -> Result<Vec<AuditEntry>, ProjectionError> {
     let mut tx = conn.begin().await?;
@@ -204,16 +204,19 @@ async fn apply(
     .fetch_optional(&mut *tx)
     .await?;
     let checkpoint = checkpoint.unwrap_or(-1);
-    let fresh: Vec<&RecordedEvent> = batch
-        .iter()
+    let total = batch.len();
+    let fresh: Vec<&mut RecordedEvent> = batch
+        .iter_mut()
         .filter(|e| e.position as i64 > checkpoint)
         .collect();
-    let applied_elsewhere = fresh.len() < batch.len();
+    let applied_elsewhere = fresh.len() < total;
     let events: Vec<(&RecordedEvent, Event)> = fresh
         .into_iter()
         .filter_map(|recorded| {
-            match Event::decode(&recorded.event_type, recorded.data.clone()) {
-                Ok(event) => Some((recorded, event)),
+            // The data moves into the event; nothing reads it from the batch afterwards.
+            let data = std::mem::take(&mut recorded.data);
+            match Event::decode(&recorded.event_type, data) {
+                Ok(event) => Some((&*recorded, event)),
                 Err(e) => {
                     tracing::warn!(position = recorded.position, stream = %recorded.stream, error = %e, "skipping an event this version cannot read");
                     None
@@ -226,13 +229,14 @@ async fn apply(
         let mut flight_ids: Vec<Uuid> = events.iter().map(|(_, e)| e.flight_id()).collect();
         flight_ids.sort_unstable();
         flight_ids.dedup();
-        let (flights, passengers) = rows::load(&mut tx, &flight_ids).await?;
+        let (flights, passengers) =
+            rows::load(&mut tx, read_model.placeholders(), &flight_ids).await?;
         let mut working = WorkingSet::new(flights, passengers);
         for (recorded, event) in &events {
             working.apply(recorded, event);
         }
         let changes = working.into_changes();
-        rows::store(&mut tx, &changes).await?;
+        rows::store(&mut tx, read_model.placeholders(), &changes).await?;
         entries = changes.audit.into_iter().map(|row| row.entry).collect();
     }
     if through as i64 > checkpoint {

@@ -124,7 +124,9 @@ impl Event {
 
     /// Reads an event back from its stored type and data.
     pub fn decode(event_type: &str, data: Value) -> Result<Self, UndecodableEvent> {
-        let tagged = serde_json::json!({ "type": event_type, "data": data });
+        // The pair form of an adjacently tagged enum, tag first: as a map, `data` would sort
+        // before `type` and serde would buffer the whole of it before reading the tag.
+        let tagged = Value::Array(vec![Value::String(event_type.to_owned()), data]);
         serde_json::from_value(tagged).map_err(|e| UndecodableEvent {
             event_type: event_type.to_owned(),
             reason: e.to_string(),
