@@ -6,9 +6,9 @@
 //! commit, the new audit entries go to live-stream subscribers and the applied position to
 //! commands waiting to read their own writes.
 
-use crate::event_store::{EventStore, Position, RecordedEvent, StoreError};
 mod working_set;
 
+use crate::event_store::{EventStore, Position, RecordedEvent, StoreError};
 use crate::read_model::rows;
 use crate::read_model::{AuditFilter, ReadModel, ReadModelError, PROJECTION};
 use flightdeck_core::contract::AuditEntry;

@@ -46,7 +46,7 @@ struct AppendRequest {
 }
 
 /// The event log's durability: WAL with `synchronous=FULL`, so an acknowledged append survives a
-/// power cut. Checkpoints run beside the writer, not in its commits (see `wal`).
+/// power cut. Most checkpointing runs beside the writer rather than in its commits (see `wal`).
 fn connect_options(path: &Path) -> SqliteConnectOptions {
     SqliteConnectOptions::new()
         .filename(path)
