@@ -169,21 +169,22 @@ impl Commands {
         Ok((replay(&history), recorded.last().map(|r| r.revision)))
     }
 
-    fn remembered(&self, flight_id: Uuid) -> Option<(FlightState, Option<u64>)> {
-        let known = self
-            .known
+    /// The remembered flights. A panic while the lock was held cannot leave a half-written
+    /// entry (each change is one map operation), so a poisoned lock is taken as it is.
+    fn known(&self) -> std::sync::MutexGuard<'_, HashMap<Uuid, (FlightState, u64)>> {
+        self.known
             .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
-        known
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    fn remembered(&self, flight_id: Uuid) -> Option<(FlightState, Option<u64>)> {
+        self.known()
             .get(&flight_id)
             .map(|(state, revision)| (state.clone(), Some(*revision)))
     }
 
     fn remember(&self, flight_id: Uuid, state: FlightState, revision: u64) {
-        let mut known = self
-            .known
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut known = self.known();
         if known.len() >= REMEMBERED_FLIGHTS && !known.contains_key(&flight_id) {
             // Bounded memory; the flights forgotten are read from the log when next used.
             known.clear();
@@ -192,11 +193,7 @@ impl Commands {
     }
 
     fn forget(&self, flight_id: Uuid) {
-        let mut known = self
-            .known
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
-        known.remove(&flight_id);
+        self.known().remove(&flight_id);
     }
 
     /// A passenger's PUT names the passenger; the flight comes from the read model, which knows

@@ -204,15 +204,14 @@ async fn apply(
     .fetch_optional(&mut *tx)
     .await?;
     let checkpoint = checkpoint.unwrap_or(-1);
-    let total = batch.len();
-    let fresh: Vec<&mut RecordedEvent> = batch
+    let mut applied_elsewhere = false;
+    let events: Vec<(&RecordedEvent, Event)> = batch
         .iter_mut()
-        .filter(|e| e.position as i64 > checkpoint)
-        .collect();
-    let applied_elsewhere = fresh.len() < total;
-    let events: Vec<(&RecordedEvent, Event)> = fresh
-        .into_iter()
         .filter_map(|recorded| {
+            if recorded.position as i64 <= checkpoint {
+                applied_elsewhere = true;
+                return None;
+            }
             // The data moves into the event; nothing reads it from the batch afterwards.
             let data = std::mem::take(&mut recorded.data);
             match Event::decode(&recorded.event_type, data) {

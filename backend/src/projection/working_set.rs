@@ -98,7 +98,7 @@ impl WorkingSet {
                 // The audit entry shows the flight as it was when deleted.
                 let data = match self.flights.remove(&flight_id) {
                     Some(row) => to_json(&row.flight),
-                    None => json!({ "id": flight_id.to_string() }),
+                    None => id_only(flight_id),
                 };
                 self.changed_flights.remove(&flight_id);
                 let changed_passengers = &mut self.changed_passengers;
@@ -147,19 +147,13 @@ impl WorkingSet {
 
     /// The rows to write. Flights and passengers come in the order they were created, so two
     /// runs over the same log write the same statements.
-    pub fn into_changes(self) -> Changes {
-        let mut flights: Vec<FlightRow> = self
-            .changed_flights
-            .iter()
-            .filter_map(|id| self.flights.get(id).cloned())
-            .collect();
-        flights.sort_by_key(|r| r.created_position);
-        let mut passengers: Vec<PassengerRow> = self
-            .changed_passengers
-            .iter()
-            .filter_map(|id| self.passengers.get(id).cloned())
-            .collect();
-        passengers.sort_by_key(|r| r.checkin_position);
+    pub fn into_changes(mut self) -> Changes {
+        let flights = take_changed(&mut self.flights, &self.changed_flights, |r| {
+            r.created_position
+        });
+        let passengers = take_changed(&mut self.passengers, &self.changed_passengers, |r| {
+            r.checkin_position
+        });
         let mut deleted_flights: Vec<Uuid> = self.deleted_flights.into_iter().collect();
         deleted_flights.sort();
         Changes {
@@ -170,29 +164,58 @@ impl WorkingSet {
         }
     }
 
-    /// Changes a flight the read model holds and returns it as JSON; only its id when it holds
-    /// none.
+    /// Changes a flight the read model holds and returns it as JSON.
     fn change_flight(&mut self, id: Uuid, change: impl FnOnce(&mut Flight)) -> Value {
-        match self.flights.get_mut(&id) {
-            Some(row) => {
-                change(&mut row.flight);
-                self.changed_flights.insert(id);
-                to_json(&row.flight)
-            }
-            None => json!({ "id": id.to_string() }),
-        }
+        change_row(&mut self.flights, &mut self.changed_flights, id, |row| {
+            change(&mut row.flight);
+            to_json(&row.flight)
+        })
     }
 
     fn change_passenger(&mut self, id: Uuid, change: impl FnOnce(&mut Passenger)) -> Value {
-        match self.passengers.get_mut(&id) {
-            Some(row) => {
+        change_row(
+            &mut self.passengers,
+            &mut self.changed_passengers,
+            id,
+            |row| {
                 change(&mut row.passenger);
-                self.changed_passengers.insert(id);
                 to_json(&row.passenger)
-            }
-            None => json!({ "id": id.to_string() }),
-        }
+            },
+        )
     }
+}
+
+/// Changes the row `id` and marks it changed; for a row the read model does not hold, changes
+/// nothing and answers the id alone.
+fn change_row<R>(
+    rows: &mut HashMap<Uuid, R>,
+    changed: &mut HashSet<Uuid>,
+    id: Uuid,
+    change: impl FnOnce(&mut R) -> Value,
+) -> Value {
+    match rows.get_mut(&id) {
+        Some(row) => {
+            changed.insert(id);
+            change(row)
+        }
+        None => id_only(id),
+    }
+}
+
+/// The rows marked changed, in the order `key` gives.
+fn take_changed<R, K: Ord>(
+    rows: &mut HashMap<Uuid, R>,
+    changed: &HashSet<Uuid>,
+    key: impl Fn(&R) -> K,
+) -> Vec<R> {
+    let mut taken: Vec<R> = changed.iter().filter_map(|id| rows.remove(id)).collect();
+    taken.sort_by_key(key);
+    taken
+}
+
+/// What an audit entry shows of an entity the read model never held.
+fn id_only(id: Uuid) -> Value {
+    json!({ "id": id.to_string() })
 }
 
 fn to_json(entity: &impl serde::Serialize) -> Value {

@@ -112,78 +112,107 @@ pub async fn store(
             bind_ids(sqlx::query(&sql), ids).execute(&mut *conn).await?;
         }
     }
-    for rows in changes.flights.chunks(ROWS_PER_STATEMENT) {
-        let sql = format!(
-            "INSERT INTO flights (id, origin, destination, flight_number, status, passenger_count, boarded_count, created_position)
-             VALUES {}
-             ON CONFLICT (id) DO UPDATE SET origin = excluded.origin, destination = excluded.destination,
-                 flight_number = excluded.flight_number, status = excluded.status,
-                 passenger_count = excluded.passenger_count, boarded_count = excluded.boarded_count",
-            tuples(style, rows.len(), 8)
-        );
-        let mut query = sqlx::query(&sql);
-        for row in rows {
+    insert_many(
+        conn,
+        style,
+        &changes.flights,
+        8,
+        |values| {
+            format!(
+                "INSERT INTO flights (id, origin, destination, flight_number, status, passenger_count, boarded_count, created_position)
+                 VALUES {values}
+                 ON CONFLICT (id) DO UPDATE SET origin = excluded.origin, destination = excluded.destination,
+                     flight_number = excluded.flight_number, status = excluded.status,
+                     passenger_count = excluded.passenger_count, boarded_count = excluded.boarded_count"
+            )
+        },
+        |query, row| {
             let f = &row.flight;
-            query = query
+            query
                 .bind(f.id.to_string())
-                .bind(f.origin.clone())
-                .bind(f.destination.clone())
-                .bind(f.flight_number.clone())
+                .bind(&f.origin)
+                .bind(&f.destination)
+                .bind(&f.flight_number)
                 .bind(f.status.code())
                 .bind(i64::from(f.passenger_count.unwrap_or(0)))
                 .bind(i64::from(f.boarded_count.unwrap_or(0)))
-                .bind(row.created_position);
-        }
-        query.execute(&mut *conn).await?;
-    }
-    for rows in changes.passengers.chunks(ROWS_PER_STATEMENT) {
-        let sql = format!(
-            "INSERT INTO passengers (id, flight_id, name, status, checkin_position)
-             VALUES {}
-             ON CONFLICT (id) DO UPDATE SET name = excluded.name, status = excluded.status",
-            tuples(style, rows.len(), 5)
-        );
-        let mut query = sqlx::query(&sql);
-        for row in rows {
+                .bind(row.created_position)
+        },
+    )
+    .await?;
+    insert_many(
+        conn,
+        style,
+        &changes.passengers,
+        5,
+        |values| {
+            format!(
+                "INSERT INTO passengers (id, flight_id, name, status, checkin_position)
+                 VALUES {values}
+                 ON CONFLICT (id) DO UPDATE SET name = excluded.name, status = excluded.status"
+            )
+        },
+        |query, row| {
             let p = &row.passenger;
-            query = query
+            query
                 .bind(p.id.to_string())
                 .bind(p.flight_id.to_string())
-                .bind(p.name.clone())
+                .bind(&p.name)
                 .bind(p.status.code())
-                .bind(row.checkin_position);
-        }
-        query.execute(&mut *conn).await?;
-    }
-    for rows in changes.audit.chunks(ROWS_PER_STATEMENT) {
-        let sql = format!(
-            "INSERT INTO audit_log (position, stream, event_number, event_id, event_type, operation, event_name, subject, created, data)
-             VALUES {}",
-            tuples(style, rows.len(), 10)
-        );
-        let mut query = sqlx::query(&sql);
-        for AuditRow { entry, subject } in rows {
-            query = query
+                .bind(row.checkin_position)
+        },
+    )
+    .await?;
+    insert_many(
+        conn,
+        style,
+        &changes.audit,
+        10,
+        |values| {
+            format!(
+                "INSERT INTO audit_log (position, stream, event_number, event_id, event_type, operation, event_name, subject, created, data)
+                 VALUES {values}"
+            )
+        },
+        |query, AuditRow { entry, subject }| {
+            query
                 .bind(entry.position.map(|p| p as i64))
-                .bind(entry.stream.clone())
+                .bind(&entry.stream)
                 .bind(entry.event_number)
                 .bind(entry.event_id.to_string())
-                .bind(entry.event_type.clone())
+                .bind(&entry.event_type)
                 .bind(entry.meta_data.event_type_operation.code())
-                .bind(entry.meta_data.event_name.clone())
+                .bind(&entry.meta_data.event_name)
                 .bind(*subject)
-                .bind(entry.created.clone())
-                .bind(entry.data.to_string());
-        }
+                .bind(&entry.created)
+                .bind(entry.data.to_string())
+        },
+    )
+    .await?;
+    Ok(())
+}
+
+type AnyQuery<'q> = Query<'q, Any, AnyArguments<'q>>;
+
+/// Inserts `rows`, `ROWS_PER_STATEMENT` to a statement: `statement` is given the `VALUES` list
+/// for the chunk, and `bind` binds one row's `columns` values in order.
+async fn insert_many<T>(
+    conn: &mut AnyConnection,
+    style: Placeholders,
+    rows: &[T],
+    columns: usize,
+    statement: impl Fn(String) -> String,
+    bind: impl for<'q> Fn(AnyQuery<'q>, &'q T) -> AnyQuery<'q>,
+) -> Result<(), ReadModelError> {
+    for chunk in rows.chunks(ROWS_PER_STATEMENT) {
+        let sql = statement(tuples(style, chunk.len(), columns));
+        let query = chunk.iter().fold(sqlx::query(&sql), &bind);
         query.execute(&mut *conn).await?;
     }
     Ok(())
 }
 
-fn bind_ids<'q>(
-    mut query: Query<'q, Any, AnyArguments<'q>>,
-    ids: &[Uuid],
-) -> Query<'q, Any, AnyArguments<'q>> {
+fn bind_ids<'q>(mut query: AnyQuery<'q>, ids: &[Uuid]) -> AnyQuery<'q> {
     for id in ids {
         query = query.bind(id.to_string());
     }

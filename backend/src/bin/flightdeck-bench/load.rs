@@ -131,28 +131,37 @@ pub async fn tours(
     duration: Duration,
     passengers: usize,
 ) -> Result<Rate, String> {
-    let started = Instant::now();
-    let deadline = started + duration;
-    let mut tasks = Vec::with_capacity(operators);
-    for operator in 0..operators {
+    until(operators, duration, |operator, deadline| {
         let client = client.clone();
         let base = base.to_owned();
-        tasks.push(tokio::spawn(async move {
+        async move {
             let mut latencies = Vec::new();
             let mut number = (operator as u32) * 1000;
             while Instant::now() < deadline {
                 tour(&client, &base, passengers, number, &mut latencies).await?;
                 number = number.wrapping_add(1) % 10_000;
             }
-            Ok::<_, String>(latencies)
-        }));
-    }
+            Ok(latencies)
+        }
+    })
+    .await
+}
+
+/// `workers` tasks, each working until `duration` has passed and returning its latencies; the
+/// rate counts until the last one has finished.
+async fn until<F, Fut>(workers: usize, duration: Duration, work: F) -> Result<Rate, String>
+where
+    F: Fn(usize, Instant) -> Fut,
+    Fut: std::future::Future<Output = Result<Vec<Duration>, String>> + Send + 'static,
+{
+    let started = Instant::now();
+    let deadline = started + duration;
+    let tasks: Vec<_> = (0..workers)
+        .map(|worker| tokio::spawn(work(worker, deadline)))
+        .collect();
     let mut all = Vec::new();
     for task in tasks {
-        let latencies = task
-            .await
-            .map_err(|e| format!("an operator task failed: {e}"))??;
-        all.extend(latencies);
+        all.extend(task.await.map_err(|e| format!("a task failed: {e}"))??);
     }
     Ok(Rate::new(
         all.len() as u64,
@@ -182,13 +191,10 @@ async fn run_hello(
     concurrency: usize,
     duration: Duration,
 ) -> Result<Rate, String> {
-    let started = Instant::now();
-    let deadline = started + duration;
-    let mut tasks = Vec::with_capacity(concurrency);
-    for _ in 0..concurrency {
+    until(concurrency, duration, |_, deadline| {
         let client = client.clone();
         let url = url.to_owned();
-        tasks.push(tokio::spawn(async move {
+        async move {
             let mut latencies = Vec::new();
             while Instant::now() < deadline {
                 let sent = Instant::now();
@@ -207,20 +213,9 @@ async fn run_hello(
                 latencies.push(sent.elapsed());
             }
             Ok(latencies)
-        }));
-    }
-    let mut all = Vec::new();
-    for task in tasks {
-        all.extend(
-            task.await
-                .map_err(|e| format!("a client task failed: {e}"))??,
-        );
-    }
-    Ok(Rate::new(
-        all.len() as u64,
-        started.elapsed(),
-        Samples::new(all),
-    ))
+        }
+    })
+    .await
 }
 
 /// The newest position the backend reports as applied (how many events this run wrote).
