@@ -9,7 +9,7 @@ mod passengers;
 
 pub use extract::parse as parse_body;
 
-use crate::command::Commands;
+use crate::command::{Commands, NoReturn};
 use crate::config::Token;
 use crate::error::ApiError;
 use crate::event_store::EventStore;
@@ -17,15 +17,13 @@ use crate::projection::Projection;
 use crate::read_model::ReadModel;
 use axum::extract::{Request, State};
 use axum::http::header::AUTHORIZATION;
-use axum::http::StatusCode;
 use axum::middleware::{self, Next};
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
 use std::sync::Arc;
 use std::time::Duration;
 use tower_http::cors::CorsLayer;
-use tower_http::timeout::TimeoutLayer;
 
 /// The largest request body accepted.
 pub const MAX_BODY: usize = 64 * 1024;
@@ -40,8 +38,11 @@ pub struct App {
     pub token: Option<Token>,
     /// One permit per live stream: no client can open enough to exhaust the backend.
     pub streams: Arc<tokio::sync::Semaphore>,
+    /// One permit per whole-list answer being written (see `audit::list`).
+    pub whole_reads: Arc<tokio::sync::Semaphore>,
     /// No request may take longer than this to be read and answered (a live stream's body is
-    /// not bounded: it streams after its answer has started).
+    /// not bounded: it streams after its answer has started), but for a command whose events
+    /// may be written already (see `deadline`).
     pub request_timeout: Duration,
 }
 
@@ -65,41 +66,65 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/auditlog/all", get(audit::all))
         .route("/auditlog/flights", get(audit::flights))
         .route("/auditlog/passengers", get(audit::passengers))
-        .route("/auditlog/stream", get(audit::stream))
-        .route_layer(middleware::from_fn_with_state(app.clone(), authorize));
+        .route("/auditlog/stream", get(audit::stream));
     Router::new()
         .nest("/api", api)
         .route("/health/live", get(health::live))
         .route("/health/ready", get(health::ready))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
-        .layer(TimeoutLayer::with_status_code(
-            StatusCode::REQUEST_TIMEOUT,
-            app.request_timeout,
-        ))
+        // Outermost last: CORS answers preflights before anything; the token is checked
+        // before routing, so without it no answer tells which routes exist.
+        .layer(middleware::from_fn_with_state(app.clone(), deadline))
+        .layer(middleware::from_fn_with_state(app.clone(), authorize))
         // The original gateway answered CORS for any origin, header and method.
         .layer(CorsLayer::permissive())
         .with_state(app)
 }
 
-/// With a token configured, every /api request must carry it.
+/// With a token configured, every /api request must carry it, whatever its path or method.
 async fn authorize(
     State(app): State<Arc<App>>,
     request: Request,
     next: Next,
 ) -> Result<Response, ApiError> {
-    if let Some(token) = &app.token {
+    let path = request.uri().path();
+    let guarded = path == "/api" || path.starts_with("/api/");
+    if let (Some(token), true) = (&app.token, guarded) {
         let offered = request
             .headers()
             .get(AUTHORIZATION)
             .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.strip_prefix("Bearer "))
+            .and_then(bearer)
             .unwrap_or("");
-        if !token.matches(offered.trim()) {
+        if !token.matches(offered) {
             return Err(ApiError::Unauthorized);
         }
     }
     Ok(next.run(request).await)
+}
+
+/// The credentials of a `Bearer` authorization; HTTP's scheme names are case-insensitive.
+fn bearer(authorization: &str) -> Option<&str> {
+    let (scheme, credentials) = authorization.trim().split_once(' ')?;
+    scheme
+        .eq_ignore_ascii_case("bearer")
+        .then(|| credentials.trim())
+}
+
+/// No request takes longer than the request timeout to be read and answered, except a command
+/// whose events may be written already: that one runs to its answer, which says what happened
+/// (cutting it would leave the client guessing, and a retry would do it twice).
+async fn deadline(State(app): State<Arc<App>>, mut request: Request, next: Next) -> Response {
+    let no_return = NoReturn::default();
+    request.extensions_mut().insert(no_return.clone());
+    let answer = next.run(request);
+    tokio::pin!(answer);
+    match tokio::time::timeout(app.request_timeout, &mut answer).await {
+        Ok(response) => response,
+        Err(_) if no_return.passed() => answer.await,
+        Err(_) => ApiError::Timeout(app.request_timeout).into_response(),
+    }
 }
 
 async fn not_found(request: Request) -> ApiError {

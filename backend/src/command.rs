@@ -2,13 +2,17 @@
 //! read from its stream), decide, append with the expected revision, retry from the stream on a
 //! concurrent write, then wait until the read model shows the result.
 
-use crate::event_store::{EventStore, ExpectedRevision, NewEvent, StoreError};
+use crate::event_store::{
+    EventStore, ExpectedRevision, NewEvent, Position, RecordedEvent, StoreError,
+};
 use crate::projection::Projection;
 use crate::read_model::{ReadModel, ReadModelError};
 use flightdeck_core::contract::UpdatePassenger;
 use flightdeck_core::event::stream_name;
-use flightdeck_core::{decide, evolve, replay, Command, DomainError, Event, FlightState};
+use flightdeck_core::flight::already_created;
+use flightdeck_core::{decide, evolve, replay, Action, Command, DomainError, Event, FlightState};
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::Mutex;
@@ -26,6 +30,21 @@ const REMEMBERED_FLIGHTS: usize = 10_000;
 /// How long a command waits for a starting or resubscribing projection before refusing.
 const FOLLOWING_GRACE: Duration = Duration::from_secs(5);
 
+/// Raised by a command as its append starts. From then on its events may be in the log, so
+/// whoever cuts requests short (the request timeout) must let this one run to its answer.
+#[derive(Clone, Debug, Default)]
+pub struct NoReturn(Arc<AtomicBool>);
+
+impl NoReturn {
+    pub fn passed(&self) -> bool {
+        self.0.load(Ordering::Acquire)
+    }
+
+    fn pass(&self) {
+        self.0.store(true, Ordering::Release);
+    }
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum CommandError {
     #[error(transparent)]
@@ -34,8 +53,16 @@ pub enum CommandError {
     UnknownPassenger(Uuid),
     #[error("flight {0} kept changing under this command; try again")]
     Contention(Uuid),
-    #[error("the read model is not following the event log right now, so this command could not be shown once done; nothing was written, try again shortly")]
-    ReadSideDown,
+    #[error("nothing was written: the read model is not following the event log ({0}), so this command could not be shown once done; try again shortly")]
+    ReadSideDown(String),
+    #[error("the command was recorded at position {position}, but the read model has not shown it within {waited:?}: {why}. It will show once the read side catches up; repeat the request only with the same Idempotency-Key")]
+    NotShownYet {
+        position: Position,
+        waited: Duration,
+        why: String,
+    },
+    #[error("this Idempotency-Key was first used for a different request; use a new key for a new request")]
+    KeyReused,
     #[error(transparent)]
     Store(#[from] StoreError),
     #[error(transparent)]
@@ -82,9 +109,13 @@ impl Commands {
         }
     }
 
-    /// Carries out `command`; returns once the read model shows its effect (or the wait for it
-    /// has timed out: the events are durable either way).
-    pub async fn execute(&self, command: &Command) -> Result<(), CommandError> {
+    /// Carries out `command`; returns once the read model shows its effect. `no_return` is
+    /// raised just before the events are appended.
+    pub async fn execute(
+        &self,
+        command: &Command,
+        no_return: &NoReturn,
+    ) -> Result<(), CommandError> {
         let stream = stream_name(command.flight_id);
         let stripe = (command.flight_id.as_u128() % LOCK_STRIPES as u128) as usize;
         let turn = self.locks[stripe].lock().await;
@@ -92,7 +123,7 @@ impl Commands {
         // (If the read side fails while the command waits, the command still answers success:
         // its events are durable and will be projected.)
         if !self.projection.wait_following(FOLLOWING_GRACE).await {
-            return Err(CommandError::ReadSideDown);
+            return Err(CommandError::ReadSideDown(self.projection.why_behind()));
         }
         for attempt in 0..MAX_ATTEMPTS {
             // Only a first attempt may start from memory; every retry reads the log.
@@ -112,7 +143,12 @@ impl Commands {
                 self.forget(command.flight_id);
                 continue;
             }
-            let events = decision?;
+            let events = match decision {
+                Err(refusal @ (DomainError::FlightExists(_) | DomainError::PassengerExists(_))) => {
+                    return self.repeated(command, refusal).await;
+                }
+                decision => decision?,
+            };
             if events.is_empty() {
                 return Ok(());
             }
@@ -128,6 +164,7 @@ impl Commands {
                     data: e.data(),
                 })
                 .collect();
+            no_return.pass();
             match self.store.append(&stream, expected, new_events).await {
                 Ok(appended) => {
                     let state = events.iter().fold(state, evolve);
@@ -135,14 +172,7 @@ impl Commands {
                     // The next command on this flight decides from what the log already holds
                     // (or from memory of it); it need not wait for the read model as this does.
                     drop(turn);
-                    if !self
-                        .projection
-                        .wait_for(appended.position, self.read_your_writes)
-                        .await
-                    {
-                        tracing::warn!(%stream, position = appended.position, "answered before the read model caught up");
-                    }
-                    return Ok(());
+                    return self.shown(appended.position).await;
                 }
                 Err(StoreError::Conflict { .. }) => {
                     self.forget(command.flight_id);
@@ -158,14 +188,48 @@ impl Commands {
         Err(CommandError::Contention(command.flight_id))
     }
 
+    /// Returns once the read model holds `position`; a command whose effect does not show in
+    /// time is not answered as done.
+    async fn shown(&self, position: Position) -> Result<(), CommandError> {
+        if self
+            .projection
+            .wait_for(position, self.read_your_writes)
+            .await
+        {
+            return Ok(());
+        }
+        let why = self.projection.why_behind();
+        tracing::warn!(position, %why, "a recorded command is not shown by the read model yet");
+        Err(CommandError::NotShownYet {
+            position,
+            waited: self.read_your_writes,
+            why,
+        })
+    }
+
+    /// A create refused because its id exists: an idempotent retry if the stream holds that very
+    /// creation (then it is answered as the first was), a different request under a reused key
+    /// otherwise.
+    async fn repeated(&self, command: &Command, refusal: DomainError) -> Result<(), CommandError> {
+        let stream = stream_name(command.flight_id);
+        let recorded = self.store.read_stream(&stream).await?;
+        let history = decode(&stream, &recorded)?;
+        if !already_created(&history, command) {
+            return match command.action {
+                Action::CreateFlight(_) | Action::AddPassenger { .. } => {
+                    Err(CommandError::KeyReused)
+                }
+                _ => Err(refusal.into()),
+            };
+        }
+        let position = recorded.last().map_or(0, |r| r.position);
+        self.shown(position).await
+    }
+
     /// The flight as its stream tells it, and the stream's revision (`None`: no stream).
     async fn load(&self, stream: &str) -> Result<(FlightState, Option<u64>), CommandError> {
         let recorded = self.store.read_stream(stream).await?;
-        let history = recorded
-            .iter()
-            .map(|r| Event::decode(&r.event_type, r.data.clone()))
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(|e| StoreError::Corrupt(format!("{stream}: {e}")))?;
+        let history = decode(stream, &recorded)?;
         Ok((replay(&history), recorded.last().map(|r| r.revision)))
     }
 
@@ -198,11 +262,23 @@ impl Commands {
 
     /// A passenger's PUT names the passenger; the flight comes from the read model, which knows
     /// every passenger whose check-in has been answered.
-    pub async fn update_passenger(&self, request: &UpdatePassenger) -> Result<(), CommandError> {
-        let flight_id = match self.read_model.passenger(request.id).await? {
-            Some(passenger) => passenger.flight_id,
+    pub async fn update_passenger(
+        &self,
+        request: &UpdatePassenger,
+        no_return: &NoReturn,
+    ) -> Result<(), CommandError> {
+        let passenger = match self.read_model.passenger(request.id).await? {
+            Some(passenger) => passenger,
             None => return Err(CommandError::UnknownPassenger(request.id)),
         };
-        self.execute(&request.command(flight_id)?).await
+        self.execute(&request.command(&passenger)?, no_return).await
     }
+}
+
+fn decode(stream: &str, recorded: &[RecordedEvent]) -> Result<Vec<Event>, StoreError> {
+    recorded
+        .iter()
+        .map(|r| Event::decode(&r.event_type, r.data.clone()))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| StoreError::Corrupt(format!("{stream}: {e}")))
 }

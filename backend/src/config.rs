@@ -18,28 +18,38 @@ pub struct Args {
     /// Address to listen on.
     #[arg(long, env = "BIND_ADDR", default_value = "127.0.0.1:8080")]
     pub bind: SocketAddr,
+    // The store flags are global so that `verify` and `park` take them after their name too.
     /// Directory for the embedded stores [default: the platform data directory]/flightdeck.
-    #[arg(long, env = "FLIGHTDECK_DATA_DIR")]
+    #[arg(long, env = "FLIGHTDECK_DATA_DIR", global = true)]
     pub data_dir: Option<PathBuf>,
     /// Event store: sqlite://PATH, or EventStoreDB as esdb://USER:PASS@HOST:2113?tls=false
     /// (esdb+discover://… for a cluster) [default: events.db in the data directory].
-    #[arg(long, env = "EVENTSTORE_URL")]
+    #[arg(long, env = "EVENTSTORE_URL", global = true)]
     pub events: Option<String>,
     /// Read model: sqlite://PATH or postgres://... [default: read.db in the data directory].
-    #[arg(long = "read-db", env = "DATABASE_URL")]
+    #[arg(long = "read-db", env = "DATABASE_URL", global = true)]
     pub read_db: Option<String>,
-    /// Empty the read model and rebuild it from the event log, then serve.
+    /// Drop the read model, recreate its tables and rebuild it from the event log, then serve.
     #[arg(long)]
     pub rebuild: bool,
     /// Require `Authorization: Bearer TOKEN` on every /api route (health stays open).
     #[arg(long, env = "FLIGHTDECK_TOKEN", hide_env_values = true)]
     pub token: Option<String>,
-    /// Seconds a request may take to be read and answered before it gets a 408.
-    #[arg(long, env = "FLIGHTDECK_REQUEST_TIMEOUT", default_value_t = 30)]
+    /// Seconds a request may take to be read and answered before it gets a 408 (a command
+    /// whose events are written is always answered); also how long a connection may take to
+    /// send a request's headers, or stay idle between requests, at most 10 s.
+    #[arg(long, env = "FLIGHTDECK_REQUEST_TIMEOUT", default_value_t = 30,
+          value_parser = clap::value_parser!(u64).range(1..=3600))]
     pub request_timeout: u64,
     /// Most live audit streams served at once; more are answered 503.
-    #[arg(long, env = "FLIGHTDECK_MAX_STREAMS", default_value_t = 256)]
-    pub max_streams: usize,
+    #[arg(long, env = "FLIGHTDECK_MAX_STREAMS", default_value_t = 256,
+          value_parser = clap::value_parser!(u32).range(1..=100_000))]
+    pub max_streams: u32,
+    /// Most connections open at once; past it, new ones wait to be accepted. Kept below the
+    /// process's open-file limit whatever is asked.
+    #[arg(long, env = "FLIGHTDECK_MAX_CONNECTIONS", default_value_t = 1024,
+          value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
+    pub max_connections: u32,
 }
 
 #[derive(clap::Subcommand, Debug, Clone, PartialEq, Eq)]
@@ -47,6 +57,16 @@ pub enum Task {
     /// Replay the event log, compare it with the read model, and list every difference (exit
     /// status 1 when there is one).
     Verify,
+    /// Let the projection go past the event at POSITION, which it cannot read and has stopped
+    /// at: the event is recorded as parked, shown in the audit log and by `verify`, and the
+    /// projection continues after it. Nothing is ever skipped without this.
+    Park {
+        /// The position the projection stopped at, as /health/ready and the log name it.
+        position: u64,
+        /// Why it is parked, kept with it (for whoever reads the audit log later).
+        #[arg(long, default_value = "parked by an operator")]
+        reason: String,
+    },
 }
 
 /// A bearer token. Its Debug form never shows it, so no log line can.
@@ -90,6 +110,7 @@ pub struct Config {
     /// When set, /api requires it as a bearer token.
     pub token: Option<Token>,
     pub max_streams: usize,
+    pub max_connections: usize,
     pub request_timeout: Duration,
 }
 
@@ -101,6 +122,10 @@ pub enum ConfigError {
     UnsupportedReadDb(String),
     #[error("no platform data directory is known here; give --data-dir or FLIGHTDECK_DATA_DIR")]
     NoDataDir,
+    #[error("--token is empty: give a token, or leave the flag out to serve without one")]
+    EmptyToken,
+    #[error("--token starts or ends with whitespace, which no client can send back; remove it")]
+    PaddedToken,
 }
 
 impl Config {
@@ -115,6 +140,7 @@ impl Config {
             read_your_writes: Duration::from_secs(5),
             token: None,
             max_streams: 256,
+            max_connections: 1024,
             request_timeout: Duration::from_secs(30),
         }
     }
@@ -175,10 +201,22 @@ impl Args {
             read_db,
             rebuild: self.rebuild,
             read_your_writes: Duration::from_secs(5),
-            token: self.token.filter(|t| !t.is_empty()).map(Token::new),
-            max_streams: self.max_streams,
-            request_timeout: Duration::from_secs(self.request_timeout.max(1)),
+            token: self.token.map(checked_token).transpose()?,
+            max_streams: self.max_streams as usize,
+            max_connections: self.max_connections as usize,
+            request_timeout: Duration::from_secs(self.request_timeout),
         })
+    }
+}
+
+/// A token must be something a client can send back as it is.
+fn checked_token(token: String) -> Result<Token, ConfigError> {
+    if token.is_empty() {
+        Err(ConfigError::EmptyToken)
+    } else if token.trim() != token {
+        Err(ConfigError::PaddedToken)
+    } else {
+        Ok(Token::new(token))
     }
 }
 
@@ -213,6 +251,7 @@ mod tests {
             rebuild: false,
             token: None,
             max_streams: 256,
+            max_connections: 1024,
             request_timeout: 30,
         };
         let c = args.into_config().unwrap();
@@ -238,6 +277,62 @@ mod tests {
         ])
         .unwrap();
         assert!(!format!("{c:?}").contains("abc"));
+    }
+
+    #[test]
+    fn tokens_no_client_can_send_are_refused_at_start() {
+        let with = |token: &str| {
+            config(&[
+                "--events",
+                "sqlite:///e.db",
+                "--read-db",
+                "sqlite:///r.db",
+                "--token",
+                token,
+            ])
+            .map(|c| c.token)
+            .map_err(|e| e.to_string())
+        };
+        assert_eq!(
+            with("").unwrap_err(),
+            "--token is empty: give a token, or leave the flag out to serve without one"
+        );
+        assert!(with(" padded ").unwrap_err().contains("whitespace"));
+        assert!(with("inner\tspace").is_ok());
+        assert_eq!(with("s3cret").unwrap(), Some(Token::new("s3cret")));
+    }
+
+    #[test]
+    fn numbers_out_of_range_are_flag_errors() {
+        for (flag, value) in [
+            ("--max-streams", "18446744073709551615"),
+            ("--max-streams", "0"),
+            ("--request-timeout", "0"),
+            ("--max-connections", "0"),
+            ("--request-timeout", "99999999999999999999"),
+        ] {
+            let err = Args::try_parse_from(["flightdeck-backend", flag, value]).unwrap_err();
+            assert_eq!(
+                err.kind(),
+                clap::error::ErrorKind::ValueValidation,
+                "{flag} {value}"
+            );
+            assert!(err.to_string().contains(flag), "{err}");
+        }
+    }
+
+    #[test]
+    fn store_flags_work_after_a_subcommand() {
+        let args = Args::try_parse_from(["flightdeck-backend", "verify", "--data-dir", "/srv/fd"])
+            .unwrap();
+        assert_eq!(args.command, Some(Task::Verify));
+        assert_eq!(args.data_dir, Some("/srv/fd".into()));
+        let args =
+            Args::try_parse_from(["flightdeck-backend", "park", "42", "--data-dir", "/d"]).unwrap();
+        assert!(matches!(
+            args.command,
+            Some(Task::Park { position: 42, .. })
+        ));
     }
 
     #[test]

@@ -21,6 +21,16 @@ pub enum ApiError {
     MethodNotAllowed { method: String, path: String },
     #[error("the request body is larger than {limit} bytes")]
     PayloadTooLarge { limit: usize },
+    #[error("the request body is {0}; send it as JSON with Content-Type: application/json")]
+    UnsupportedMediaType(String),
+    #[error("{0}")]
+    Unprocessable(String),
+    #[error("no answer within {0:?}; nothing was written, so the request can be repeated")]
+    Timeout(std::time::Duration),
+    /// A command recorded in the log whose effect the read model has not shown yet: neither a
+    /// success (a read would not find it) nor a failure (it will take effect).
+    #[error("{detail}")]
+    NotShownYet { detail: String, id: Option<Uuid> },
     #[error("{0}")]
     Unavailable(String),
     #[error("{0}")]
@@ -35,6 +45,10 @@ impl ApiError {
             Self::Unauthorized => StatusCode::UNAUTHORIZED,
             Self::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             Self::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Self::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::Timeout(_) => StatusCode::REQUEST_TIMEOUT,
+            Self::NotShownYet { .. } => StatusCode::ACCEPTED,
             Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -52,7 +66,15 @@ impl IntoResponse for ApiError {
             title: status.canonical_reason().unwrap_or("Error").to_owned(),
             detail: self.to_string(),
         };
-        let mut response = (status, Json(body)).into_response();
+        let mut response = match self {
+            // The id a create was given, so the client can look for it once it shows.
+            Self::NotShownYet { id: Some(id), .. } => {
+                let mut body = serde_json::to_value(&body).unwrap_or_default();
+                body["id"] = serde_json::Value::String(id.to_string());
+                (status, Json(body)).into_response()
+            }
+            _ => (status, Json(body)).into_response(),
+        };
         if status == StatusCode::UNAUTHORIZED {
             response.headers_mut().insert(
                 axum::http::header::WWW_AUTHENTICATE,
@@ -66,7 +88,9 @@ impl IntoResponse for ApiError {
 impl From<ReadModelError> for ApiError {
     fn from(e: ReadModelError) -> Self {
         match e {
-            ReadModelError::Unavailable(_) => Self::Unavailable(e.to_string()),
+            ReadModelError::Unavailable(_) | ReadModelError::Damaged(_) => {
+                Self::Unavailable(e.to_string())
+            }
             ReadModelError::Corrupt(_) => Self::Internal(e.to_string()),
         }
     }
@@ -87,9 +111,14 @@ impl From<CommandError> for ApiError {
             CommandError::Store(e) => e.into(),
             CommandError::ReadModel(e) => e.into(),
             // Contention clears by itself; 503 tells a client to try again.
-            CommandError::Contention(_) | CommandError::ReadSideDown => {
+            CommandError::Contention(_) | CommandError::ReadSideDown(_) => {
                 Self::Unavailable(e.to_string())
             }
+            CommandError::NotShownYet { .. } => Self::NotShownYet {
+                detail: e.to_string(),
+                id: None,
+            },
+            CommandError::KeyReused => Self::Unprocessable(e.to_string()),
             CommandError::Refused(_) | CommandError::UnknownPassenger(_) => {
                 Self::BadRequest(e.to_string())
             }
@@ -114,7 +143,13 @@ pub fn created(id: Uuid, result: Result<(), CommandError>) -> Result<Json<Create
         Ok(()) => Ok(Json(Created::ok(id))),
         Err(e) => match e.refusal() {
             Some(reason) => Ok(Json(Created::refused(reason))),
-            None => Err(e.into()),
+            None => Err(match ApiError::from(e) {
+                ApiError::NotShownYet { detail, .. } => ApiError::NotShownYet {
+                    detail,
+                    id: Some(id),
+                },
+                other => other,
+            }),
         },
     }
 }

@@ -9,8 +9,10 @@
 pub mod api;
 pub mod command;
 pub mod config;
+pub mod connections;
 pub mod error;
 pub mod event_store;
+pub mod park;
 pub mod projection;
 pub mod read_model;
 pub mod server;

@@ -1,7 +1,7 @@
 use clap::Parser;
 use flightdeck_backend::config::{Config, Task};
-use flightdeck_backend::server::open_stores;
-use flightdeck_backend::{start, Args};
+use flightdeck_backend::server::open_existing_stores;
+use flightdeck_backend::{start, Args, StartError};
 use std::process::ExitCode;
 use tracing_subscriber::EnvFilter;
 
@@ -24,8 +24,10 @@ async fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    if task == Some(Task::Verify) {
-        return verify(&config).await;
+    match task {
+        Some(Task::Verify) => return verify(&config).await,
+        Some(Task::Park { position, reason }) => return park(&config, position, &reason).await,
+        None => {}
     }
     let server = match start(config).await {
         Ok(server) => server,
@@ -44,10 +46,39 @@ async fn main() -> ExitCode {
     ExitCode::SUCCESS
 }
 
+async fn park(config: &Config, position: u64, reason: &str) -> ExitCode {
+    let (store, read_model) = match open_existing_stores(config).await {
+        Ok(stores) => stores,
+        Err(e) => {
+            eprintln!("flightdeck-backend park: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match flightdeck_backend::park::park(store.as_ref(), &read_model, position, reason).await {
+        Ok(parked) => {
+            println!(
+                "parked position {position} ({} in {}): the projection goes on after it",
+                parked.event_type, parked.stream
+            );
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("flightdeck-backend park: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
 async fn verify(config: &Config) -> ExitCode {
-    let report = match open_stores(config).await {
+    let report = match open_existing_stores(config).await {
         Ok((store, read_model)) => {
             flightdeck_backend::verify::verify(store.as_ref(), &read_model).await
+        }
+        Err(e @ StartError::NoReadModel(_)) => {
+            // The log is there and what it describes is not: that is the difference.
+            println!("DIFFERENCE: {e}");
+            println!("1 differences");
+            return ExitCode::FAILURE;
         }
         Err(e) => {
             eprintln!("flightdeck-backend verify: {e}");
@@ -60,6 +91,9 @@ async fn verify(config: &Config) -> ExitCode {
                 "replayed {} events up to position {:?}; {} newer events not applied yet",
                 report.events, report.checkpoint, report.pending
             );
+            for parked in &report.parked {
+                println!("PARKED: {parked}");
+            }
             for difference in &report.differences {
                 println!("DIFFERENCE: {difference}");
             }

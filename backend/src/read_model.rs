@@ -10,6 +10,7 @@ use flightdeck_core::contract::{AuditEntry, AuditMetaData, Flight, Passenger};
 use flightdeck_core::{EventTypeOperation, FlightStatus, PassengerStatus};
 use sqlx::any::{AnyPoolOptions, AnyRow};
 use sqlx::{AnyPool, Executor, Row};
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::time::Duration;
 use uuid::Uuid;
@@ -21,10 +22,22 @@ pub enum ReadDb {
     Postgres(String),
 }
 
+/// An event the projection was told to go past.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Parked {
+    pub stream: String,
+    pub event_type: String,
+    pub reason: String,
+    /// When, ISO 8601.
+    pub parked_at: String,
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum ReadModelError {
     #[error("the read database is unavailable: {0}")]
     Unavailable(String),
+    #[error("the read model's schema is damaged ({0}); restart with --rebuild to repair it")]
+    Damaged(String),
     #[error("the read database holds data this version cannot read: {0}")]
     Corrupt(String),
 }
@@ -55,6 +68,10 @@ impl AuditFilter {
 
 pub const SUBJECT_FLIGHT: &str = "flight";
 pub const SUBJECT_PASSENGER: &str = "passenger";
+/// Audit entries of events parked instead of applied: in the whole list only.
+pub const SUBJECT_PARKED: &str = "parked";
+/// The tables the projection builds, which a rebuild drops and makes anew.
+const PROJECTION_TABLES: [&str; 4] = ["passengers", "flights", "audit_log", "checkpoints"];
 /// The projection's name in the checkpoints table.
 pub const PROJECTION: &str = "flights";
 
@@ -102,18 +119,20 @@ impl ReadModel {
             .connect(&url)
             .await
             .map_err(|e| ReadModelError::Unavailable(format!("cannot connect to {}: {e}", redact(&url))))?;
-        sqlx::migrate!("./migrations/read_model")
-            .run(&pool)
-            .await
-            .map_err(|e| {
-                ReadModelError::Unavailable(format!("cannot migrate {}: {e}", redact(&url)))
-            })?;
         let read_model = Self {
             pool,
             postgres: !is_sqlite,
         };
-        read_model.ensure_checkpoint().await?;
+        read_model.migrate().await?;
         Ok(read_model)
+    }
+
+    async fn migrate(&self) -> Result<(), ReadModelError> {
+        sqlx::migrate!("./migrations/read_model")
+            .run(&self.pool)
+            .await
+            .map_err(|e| ReadModelError::Unavailable(format!("cannot create its tables: {e}")))?;
+        self.ensure_checkpoint().await
     }
 
     /// The checkpoint row exists from the start, so followers can lock it (see `projection`).
@@ -160,19 +179,81 @@ impl ReadModel {
             .map(drop)
     }
 
-    pub async fn ping(&self) -> Result<(), ReadModelError> {
-        sqlx::query("SELECT 1").execute(&self.pool).await?;
+    /// Drops the projection's tables and makes them anew, empty, so the projection replays the
+    /// log from zero. Whatever was damaged (a table dropped, a column renamed) is repaired; the
+    /// parked events are kept.
+    pub async fn reset(&self) -> Result<(), ReadModelError> {
+        let mut tx = self.pool.begin().await?;
+        for table in PROJECTION_TABLES {
+            tx.execute(format!("DROP TABLE IF EXISTS {table}").as_str())
+                .await?;
+        }
+        // Forget which migrations ran, so they run again on the emptied schema.
+        tx.execute("DROP TABLE IF EXISTS _sqlx_migrations").await?;
+        tx.commit().await?;
+        self.migrate().await
+    }
+
+    /// Checks that every table and column the backend reads is there, so readiness and
+    /// `verify` notice a damaged schema before a request does.
+    pub async fn check_schema(&self) -> Result<(), ReadModelError> {
+        let checks = [
+            ("flights", FLIGHT_COLUMNS),
+            ("passengers", PASSENGER_COLUMNS),
+            ("audit_log", AUDIT_COLUMNS),
+            ("checkpoints", "name, position"),
+            ("parked", "position, stream, event_type, reason, parked_at"),
+        ];
+        for (table, columns) in checks {
+            if let Err(e) = sqlx::query(&format!("SELECT {columns} FROM {table} WHERE 1 = 0"))
+                .fetch_optional(&self.pool)
+                .await
+            {
+                return Err(match e {
+                    sqlx::Error::Database(e) => ReadModelError::Damaged(format!(
+                        "table {table} or one of its columns ({columns}) is missing: {e}"
+                    )),
+                    e => e.into(),
+                });
+            }
+        }
         Ok(())
     }
 
-    /// Empties the read model and its checkpoint, so the projections replay the log from zero.
-    pub async fn reset(&self) -> Result<(), ReadModelError> {
-        let mut tx = self.pool.begin().await?;
-        for table in ["passengers", "flights", "audit_log", "checkpoints"] {
-            tx.execute(format!("DELETE FROM {table}").as_str()).await?;
-        }
-        tx.commit().await?;
-        self.ensure_checkpoint().await
+    /// The events parked so far, by position, with why.
+    pub async fn parked(&self) -> Result<BTreeMap<Position, Parked>, ReadModelError> {
+        let rows = sqlx::query(
+            "SELECT position, stream, event_type, reason, parked_at FROM parked ORDER BY position",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|row| {
+                let position: i64 = row.try_get("position")?;
+                Ok((
+                    position as Position,
+                    Parked {
+                        stream: row.try_get("stream")?,
+                        event_type: row.try_get("event_type")?,
+                        reason: row.try_get("reason")?,
+                        parked_at: row.try_get("parked_at")?,
+                    },
+                ))
+            })
+            .collect()
+    }
+
+    /// Records that the projection may go past the event at `position`.
+    pub async fn park(&self, position: Position, parked: &Parked) -> Result<(), ReadModelError> {
+        sqlx::query("INSERT INTO parked (position, stream, event_type, reason, parked_at) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (position) DO NOTHING")
+            .bind(position as i64)
+            .bind(&parked.stream)
+            .bind(&parked.event_type)
+            .bind(&parked.reason)
+            .bind(&parked.parked_at)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
     }
 
     pub async fn checkpoint(&self) -> Result<Option<Position>, ReadModelError> {

@@ -3,11 +3,12 @@
 use crate::api::{self, App};
 use crate::command::Commands;
 use crate::config::{Config, EventsDb};
+use crate::connections;
 use crate::event_store::esdb::EsdbEventStore;
 use crate::event_store::sqlite::SqliteEventStore;
 use crate::event_store::{EventStore, StoreError};
 use crate::projection::Projection;
-use crate::read_model::{ReadModel, ReadModelError};
+use crate::read_model::{ReadDb, ReadModel, ReadModelError};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -15,6 +16,8 @@ use std::time::Duration;
 use tokio::sync::{oneshot, watch};
 use tokio::task::JoinHandle;
 
+/// Whole audit lists written at once; more wait their turn.
+const WHOLE_READS: usize = 4;
 /// How long requests in flight get to finish at shutdown.
 const DRAIN: Duration = Duration::from_secs(5);
 
@@ -29,6 +32,10 @@ pub enum StartError {
     EventStore(#[from] StoreError),
     #[error(transparent)]
     ReadModel(#[from] ReadModelError),
+    #[error("there is no event log at {0}: check --data-dir or --events (nothing was created)")]
+    NoEventLog(PathBuf),
+    #[error("there is no read model at {0}: check --data-dir or --read-db (nothing was created)")]
+    NoReadModel(PathBuf),
     #[error("cannot listen on {addr}: {source}")]
     Bind {
         addr: SocketAddr,
@@ -52,6 +59,7 @@ pub async fn start(config: Config) -> Result<Server, StartError> {
     }
     let (projection, projection_task) = Projection::spawn(store.clone(), read_model.clone());
     let (closing_tx, closing) = watch::channel(false);
+    let closing_rx = closing.clone();
     if config.token.is_none() && !config.bind.ip().is_loopback() {
         tracing::warn!(bind = %config.bind, "listening beyond this machine without a token: anyone who can reach it can change flights; set --token or FLIGHTDECK_TOKEN");
     }
@@ -59,6 +67,7 @@ pub async fn start(config: Config) -> Result<Server, StartError> {
         closing,
         token: config.token.clone(),
         streams: Arc::new(tokio::sync::Semaphore::new(config.max_streams)),
+        whole_reads: Arc::new(tokio::sync::Semaphore::new(WHOLE_READS)),
         request_timeout: config.request_timeout,
         commands: Commands::new(
             store.clone(),
@@ -82,16 +91,17 @@ pub async fn start(config: Config) -> Result<Server, StartError> {
     })?;
     let (stop, stopped) = oneshot::channel::<()>();
     let router = api::router(app);
+    let max_connections = connections::connection_cap(config.max_connections);
+    let header_wait = config.request_timeout.min(connections::MAX_HEADER_WAIT);
     let serving = tokio::spawn(async move {
-        let shutdown = async move {
-            let _ = stopped.await;
-            closing_tx.send_replace(true);
-        };
-        if let Err(e) = axum::serve(listener, router)
-            .with_graceful_shutdown(shutdown)
-            .await
-        {
-            tracing::error!(error = %e, "the HTTP server stopped");
+        let serve = connections::serve(listener, router, max_connections, header_wait, closing_rx);
+        tokio::pin!(serve);
+        tokio::select! {
+            _ = &mut serve => {}
+            _ = stopped => {
+                closing_tx.send_replace(true);
+                serve.await;
+            }
         }
     });
     tracing::info!(%addr, "serving the Flightdeck API under /api");
@@ -103,7 +113,26 @@ pub async fn start(config: Config) -> Result<Server, StartError> {
     })
 }
 
-/// Opens the event store and the read model the configuration names.
+/// Opens the event store and the read model the configuration names, which must exist: what an
+/// operator's one-off task (`verify`, `park`) needs, so that a mistyped directory is an error
+/// instead of a new, empty store.
+pub async fn open_existing_stores(
+    config: &Config,
+) -> Result<(Arc<dyn EventStore>, ReadModel), StartError> {
+    if let EventsDb::Sqlite(path) = &config.events {
+        if !path.is_file() {
+            return Err(StartError::NoEventLog(path.clone()));
+        }
+    }
+    if let ReadDb::Sqlite(path) = &config.read_db {
+        if !path.is_file() {
+            return Err(StartError::NoReadModel(path.clone()));
+        }
+    }
+    open_stores(config).await
+}
+
+/// Opens the event store and the read model the configuration names, creating what is missing.
 pub async fn open_stores(config: &Config) -> Result<(Arc<dyn EventStore>, ReadModel), StartError> {
     for dir in config.directories() {
         std::fs::create_dir_all(dir).map_err(|source| StartError::DataDir {

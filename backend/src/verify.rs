@@ -27,10 +27,19 @@ pub struct Report {
     pub checkpoint: Option<Position>,
     /// Each difference, in words.
     pub differences: Vec<String>,
+    /// Each event an operator parked (the projection went past it), in words.
+    pub parked: Vec<String>,
 }
 
 pub async fn verify(store: &dyn EventStore, read_model: &ReadModel) -> Result<Report, VerifyError> {
+    if let Err(e @ ReadModelError::Damaged(_)) = read_model.check_schema().await {
+        return Ok(Report {
+            differences: vec![e.to_string()],
+            ..Report::default()
+        });
+    }
     let checkpoint = read_model.checkpoint().await?;
+    let parked = read_model.parked().await?;
     let log = read_log(store).await?;
     let (applied, pending): (Vec<_>, Vec<_>) = log
         .into_iter()
@@ -39,16 +48,28 @@ pub async fn verify(store: &dyn EventStore, read_model: &ReadModel) -> Result<Re
         events: applied.len(),
         pending: pending.len(),
         checkpoint,
-        differences: Vec::new(),
+        ..Report::default()
     };
+    if checkpoint.is_none() && !pending.is_empty() {
+        report.differences.push(format!(
+            "the read model has applied none of the log's {} events: it was deleted or emptied, or has never run; start the backend (with --rebuild if it was damaged) to rebuild it",
+            pending.len()
+        ));
+    }
 
     let mut streams: BTreeMap<&str, Vec<Event>> = BTreeMap::new();
     for recorded in &applied {
         match Event::decode(&recorded.event_type, recorded.data.clone()) {
             Ok(event) => streams.entry(&recorded.stream).or_default().push(event),
-            Err(e) => report
-                .differences
-                .push(format!("position {}: {e}", recorded.position)),
+            Err(e) => match parked.get(&recorded.position) {
+                Some(p) => report.parked.push(format!(
+                    "position {} (stream {}, type {}) was parked at {}: {}; it cannot be read: {}",
+                    recorded.position, p.stream, p.event_type, p.parked_at, p.reason, e.reason
+                )),
+                None => report
+                    .differences
+                    .push(format!("position {}: {e}", recorded.position)),
+            },
         }
     }
     let mut expected: BTreeMap<Uuid, (Flight, Vec<Passenger>)> = BTreeMap::new();

@@ -5,7 +5,7 @@
 //! `success: false` and a sentence in `error`, as the original did; `stackTrace` is always null.
 
 use crate::error::DomainError;
-use crate::flight::{Action, Command, FlightDetails};
+use crate::flight::{Action, Command, DetailsChange, FlightDetails};
 use crate::status::{EventTypeOperation, FlightStatus, PassengerStatus};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -228,13 +228,13 @@ impl UpdateFlight {
             .status
             .map(|code| FlightStatus::from_code(code).ok_or(DomainError::InvalidFlightStatus(code)))
             .transpose()?;
-        // Details change only when the request names them; a status-only PUT leaves them alone.
+        // Only the fields the request names change; a status-only PUT leaves every detail alone.
         let details = match (&self.origin, &self.destination, &self.flight_number) {
             (None, None, None) => None,
-            (origin, destination, flight_number) => Some(FlightDetails {
-                origin: origin.clone().unwrap_or_default(),
-                destination: destination.clone().unwrap_or_default(),
-                flight_number: flight_number.clone().unwrap_or_default(),
+            (origin, destination, flight_number) => Some(DetailsChange {
+                origin: origin.clone(),
+                destination: destination.clone(),
+                flight_number: flight_number.clone(),
             }),
         };
         Ok(Command {
@@ -270,8 +270,15 @@ impl CreatePassenger {
 }
 
 impl UpdatePassenger {
-    /// The command on `flight_id`, the flight the passenger is on.
-    pub fn command(&self, flight_id: Uuid) -> Result<Command, DomainError> {
+    /// The command on the flight that `passenger` (as the read model knows it) is on. A request
+    /// that names another flight is refused: a passenger's flight is fixed at check-in.
+    pub fn command(&self, passenger: &Passenger) -> Result<Command, DomainError> {
+        if let Some(to) = self.flight_id.filter(|to| *to != passenger.flight_id) {
+            return Err(DomainError::PassengerCannotMove {
+                passenger: passenger.name.clone(),
+                to,
+            });
+        }
         let status = self
             .status
             .map(|code| {
@@ -279,7 +286,7 @@ impl UpdatePassenger {
             })
             .transpose()?;
         Ok(Command {
-            flight_id,
+            flight_id: passenger.flight_id,
             action: Action::UpdatePassenger {
                 passenger_id: self.id,
                 name: self.name.clone(),
@@ -336,8 +343,62 @@ mod tests {
             status: Some(9),
         };
         assert_eq!(
-            put.command(Uuid::from_u128(2)).unwrap_err(),
+            put.command(&passenger_on(Uuid::from_u128(2))).unwrap_err(),
             DomainError::InvalidPassengerStatus(9)
+        );
+    }
+
+    fn passenger_on(flight_id: Uuid) -> Passenger {
+        Passenger {
+            id: Uuid::from_u128(1),
+            flight_id,
+            name: "Ann Lee".into(),
+            status: PassengerStatus::CheckedIn,
+        }
+    }
+
+    #[test]
+    fn a_passenger_stays_on_their_flight() {
+        let own = Uuid::from_u128(2);
+        let put = |flight_id| UpdatePassenger {
+            id: Uuid::from_u128(1),
+            flight_id,
+            name: Some("Ann Berg".into()),
+            status: None,
+        };
+        for other in [Uuid::from_u128(3), Uuid::nil()] {
+            assert_eq!(
+                put(Some(other)).command(&passenger_on(own)).unwrap_err().to_string(),
+                format!("passenger Ann Lee cannot move to flight with id '{other}': passengers cannot move between flights; check them in on that flight instead")
+            );
+        }
+        for same in [Some(own), None] {
+            assert_eq!(
+                put(same).command(&passenger_on(own)).unwrap().flight_id,
+                own
+            );
+        }
+    }
+
+    #[test]
+    fn a_put_changes_only_the_details_it_names() {
+        let put = UpdateFlight {
+            id: Uuid::from_u128(1),
+            origin: Some("OSL".into()),
+            destination: None,
+            flight_number: None,
+            status: None,
+        };
+        assert_eq!(
+            put.command().unwrap().action,
+            Action::UpdateFlight {
+                details: Some(DetailsChange {
+                    origin: Some("OSL".into()),
+                    destination: None,
+                    flight_number: None
+                }),
+                status: None
+            }
         );
     }
 

@@ -86,6 +86,14 @@ pub enum DomainError {
         from: PassengerStatus,
         to: PassengerStatus,
     },
+    #[error("passenger {passenger} cannot go back to {to}: they are {from}")]
+    PassengerCannotGoBack {
+        passenger: String,
+        from: PassengerStatus,
+        to: PassengerStatus,
+    },
+    #[error("passenger {passenger} cannot move to flight with id '{to}': passengers cannot move between flights; check them in on that flight instead")]
+    PassengerCannotMove { passenger: String, to: Uuid },
     #[error("flight {flight}: change its details and its status in separate requests")]
     DetailsAndStatusTogether { flight: String },
 }

@@ -36,6 +36,24 @@ pub struct FlightDetails {
     pub flight_number: String,
 }
 
+/// A change to a flight's details, as a PUT names it: a field left out stays as it is.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct DetailsChange {
+    pub origin: Option<String>,
+    pub destination: Option<String>,
+    pub flight_number: Option<String>,
+}
+
+impl From<FlightDetails> for DetailsChange {
+    fn from(d: FlightDetails) -> Self {
+        Self {
+            origin: Some(d.origin),
+            destination: Some(d.destination),
+            flight_number: Some(d.flight_number),
+        }
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Passenger {
     pub id: Uuid,
@@ -56,7 +74,7 @@ pub enum Action {
     /// The original's PUT: `None` fields stay as they are. A status other than the current one
     /// is the transition it names (Disembarked = disembark, Arrived = land).
     UpdateFlight {
-        details: Option<FlightDetails>,
+        details: Option<DetailsChange>,
         status: Option<FlightStatus>,
     },
     DeleteFlight,
@@ -153,12 +171,26 @@ fn checked_details(raw: &FlightDetails) -> Result<FlightDetails, DomainError> {
     })
 }
 
+/// The details after `change`: each field it names checked, each it leaves out as it was.
+fn changed_details(flight: &Flight, change: &DetailsChange) -> Result<FlightDetails, DomainError> {
+    let field = |name, new: &Option<String>, old: &String| match new {
+        Some(raw) => text::field(name, raw),
+        None => Ok(old.clone()),
+    };
+    let d = &flight.details;
+    Ok(FlightDetails {
+        origin: field("origin", &change.origin, &d.origin)?,
+        destination: field("destination", &change.destination, &d.destination)?,
+        flight_number: field("flight number", &change.flight_number, &d.flight_number)?,
+    })
+}
+
 fn update_flight(
     flight: &Flight,
-    details: Option<&FlightDetails>,
+    details: Option<&DetailsChange>,
     status: Option<FlightStatus>,
 ) -> Result<Vec<Event>, DomainError> {
-    let details = details.map(checked_details).transpose()?;
+    let details = details.map(|c| changed_details(flight, c)).transpose()?;
     let details_change = details.filter(|d| *d != flight.details);
     match status.filter(|s| *s != flight.status) {
         None => match details_change {
@@ -293,6 +325,11 @@ fn update_passenger(
             flight: flight.name(),
         }),
         Some(PassengerStatus::Boarded) => board(flight, passenger),
+        Some(to) if to < passenger.status => Err(DomainError::PassengerCannotGoBack {
+            passenger: passenger.name.clone(),
+            from: passenger.status,
+            to,
+        }),
         Some(to) => Err(DomainError::PassengerStatusNotSettable {
             passenger: passenger.name.clone(),
             from: passenger.status,
@@ -398,4 +435,32 @@ pub fn evolve(state: FlightState, event: &Event) -> FlightState {
 /// The state a stream of events describes.
 pub fn replay<'a>(events: impl IntoIterator<Item = &'a Event>) -> FlightState {
     events.into_iter().fold(FlightState::Unknown, evolve)
+}
+
+/// Whether `history` already holds what `command` creates, exactly as it would create it: a
+/// create repeated under the same id (an idempotent retry) rather than a second, different one.
+/// False for every command that creates nothing.
+pub fn already_created(history: &[Event], command: &Command) -> bool {
+    match &command.action {
+        Action::CreateFlight(raw) => {
+            let Ok(d) = checked_details(raw) else {
+                return false;
+            };
+            matches!(history.first(), Some(Event::FlightCreated { flight_id, origin, destination, flight_number })
+                if *flight_id == command.flight_id
+                    && *origin == d.origin
+                    && *destination == d.destination
+                    && *flight_number == d.flight_number)
+        }
+        Action::AddPassenger { passenger_id, name } => {
+            let Ok(name) = text::field("name", name) else {
+                return false;
+            };
+            history.iter().any(|e| {
+                matches!(e, Event::PassengerCheckedIn { passenger_id: p, name: n, .. }
+                    if p == passenger_id && *n == name)
+            })
+        }
+        _ => false,
+    }
 }

@@ -1,24 +1,43 @@
-//! The rule every free-text field follows: trimmed, not empty, at most 255 characters, printable.
+//! The rule every free-text field follows: trimmed, not empty, at most 255 characters, printable,
+//! and stored in Unicode's composed form (NFC), so that text which looks the same is the same.
 
 use crate::error::{DomainError, MAX_FIELD_CHARS};
+use unicode_normalization::UnicodeNormalization;
+use unicode_properties::{GeneralCategory, UnicodeGeneralCategory};
 
-/// Checks a field as an operator typed it and returns it trimmed.
+/// Checks a field as an operator typed it and returns it trimmed and in NFC.
 pub fn field(field: &'static str, raw: &str) -> Result<String, DomainError> {
-    let trimmed = raw.trim();
-    if trimmed.is_empty() {
+    let text: String = raw.trim().nfc().collect();
+    if text.is_empty() {
         return Err(DomainError::Empty { field });
     }
-    let chars = trimmed.chars().count();
+    let chars = text.chars().count();
     if chars > MAX_FIELD_CHARS {
         return Err(DomainError::TooLong { field, chars });
     }
-    if let Some(c) = trimmed.chars().find(|c| c.is_control()) {
+    if let Some(c) = text.chars().find(|c| unprintable(*c)) {
         return Err(DomainError::ControlCharacter {
             field,
             found: format!("U+{:04X}", c as u32),
         });
     }
-    Ok(trimmed.to_owned())
+    if !text.chars().any(|c| !c.is_whitespace() && !joiner(c)) {
+        // Only joiners and spaces: nothing an operator could read back.
+        return Err(DomainError::Empty { field });
+    }
+    Ok(text)
+}
+
+/// Control characters, and format characters (category Cf: zero-width spaces, direction
+/// overrides, byte-order marks), which change how text looks or reads without being seen.
+fn unprintable(c: char) -> bool {
+    c.is_control() || (c.general_category() == GeneralCategory::Format && !joiner(c))
+}
+
+/// The zero-width joiner and non-joiner are format characters that some scripts (Persian,
+/// the Indic scripts) and emoji sequences need inside words; they are allowed there.
+fn joiner(c: char) -> bool {
+    matches!(c, '\u{200C}' | '\u{200D}')
 }
 
 #[cfg(test)]
@@ -28,6 +47,11 @@ mod tests {
     #[test]
     fn trims_and_accepts_unicode() {
         assert_eq!(field("name", "  Åsa Öberg 李 ").unwrap(), "Åsa Öberg 李");
+        assert_eq!(
+            field("name", "می\u{200C}خواهم").unwrap(),
+            "می\u{200C}خواهم",
+            "a Persian word with its non-joiner"
+        );
     }
 
     #[test]
@@ -53,5 +77,36 @@ mod tests {
             err.to_string(),
             "name contains a control character (U+0007); use printable text"
         );
+    }
+
+    #[test]
+    fn refuses_invisible_format_characters() {
+        for (text, found) in [
+            ("\u{200B}", "U+200B"),
+            ("OSL\u{202E}", "U+202E"),
+            ("\u{FEFF}Ann", "U+FEFF"),
+            ("A\u{2066}nn", "U+2066"),
+        ] {
+            assert_eq!(
+                field("origin", text),
+                Err(DomainError::ControlCharacter {
+                    field: "origin",
+                    found: found.into()
+                }),
+                "{text:?}"
+            );
+        }
+        assert_eq!(
+            field("name", "\u{200D}"),
+            Err(DomainError::Empty { field: "name" })
+        );
+    }
+
+    #[test]
+    fn stores_the_composed_form() {
+        let decomposed = "Zoe\u{0308}";
+        let composed = "Zo\u{00EB}";
+        assert_eq!(field("name", decomposed).unwrap(), composed);
+        assert_eq!(field("name", composed).unwrap(), composed);
     }
 }

@@ -31,7 +31,7 @@ fn action() -> impl Strategy<Value = Action> {
     prop_oneof![
         1 => details.clone().prop_map(Action::CreateFlight),
         2 => (proptest::option::of(details), flight_status)
-            .prop_map(|(details, status)| Action::UpdateFlight { details, status }),
+            .prop_map(|(details, status)| Action::UpdateFlight { details: details.map(Into::into), status }),
         1 => Just(Action::DeleteFlight),
         4 => (pid.clone(), name.clone())
             .prop_map(|(passenger_id, name)| Action::AddPassenger { passenger_id, name }),
@@ -124,7 +124,7 @@ proptest! {
         if let FlightState::Active(flight) = &state {
             let same = Command {
                 flight_id: FLIGHT,
-                action: Action::UpdateFlight { details: Some(flight.details.clone()), status: Some(flight.status) },
+                action: Action::UpdateFlight { details: Some(flight.details.clone().into()), status: Some(flight.status) },
             };
             prop_assert_eq!(decide(&state, &same), Ok(vec![]));
         }

@@ -1,6 +1,8 @@
 //! Every rule of the flight aggregate, through decide and evolve.
 
-use flightdeck_core::flight::{Action, Command, FlightDetails, FlightState};
+use flightdeck_core::flight::{
+    already_created, Action, Command, DetailsChange, FlightDetails, FlightState,
+};
 use flightdeck_core::{decide, evolve, DomainError, Event, FlightStatus, PassengerStatus};
 use uuid::Uuid;
 
@@ -267,7 +269,7 @@ fn delete_in_any_status_then_everything_is_refused() {
 fn unchanged_status_edits_details_until_disembark() {
     let mut s = Scenario::new();
     let edit = |n: &str| Action::UpdateFlight {
-        details: Some(details("ARN", "OSL", n)),
+        details: Some(details("ARN", "OSL", n).into()),
         status: Some(FlightStatus::WaitingForBoarding),
     };
     let events = s.ok(edit("SK1530"));
@@ -282,7 +284,7 @@ fn unchanged_status_edits_details_until_disembark() {
     s.ok(set_status(FlightStatus::Disembarked));
     assert_eq!(
         s.refused(Action::UpdateFlight {
-            details: Some(details("ARN", "OSL", "SK9")),
+            details: Some(details("ARN", "OSL", "SK9").into()),
             status: Some(FlightStatus::Disembarked)
         }),
         "flight SK1530 cannot change its details: it is Disembarked"
@@ -303,7 +305,7 @@ fn status_changes_no_rule_allows_are_refused() {
     );
     assert!(s
         .refused(Action::UpdateFlight {
-            details: Some(details("X", "Y", "Z")),
+            details: Some(details("X", "Y", "Z").into()),
             status: Some(FlightStatus::Disembarked)
         })
         .contains("separate requests"));
@@ -349,4 +351,95 @@ fn passengers_rename_until_arrival_and_cannot_be_set_to_arrived() {
             passenger(7)
         )
     );
+}
+
+#[test]
+fn a_put_that_names_one_field_changes_only_that_field() {
+    let mut s = Scenario::new();
+    s.ok(Action::UpdateFlight {
+        details: Some(DetailsChange {
+            origin: Some("OSL".into()),
+            ..DetailsChange::default()
+        }),
+        status: None,
+    });
+    assert_eq!(
+        s.state.flight().unwrap().details,
+        details("OSL", "CPH", "SK1529")
+    );
+    assert_eq!(
+        s.refused(Action::UpdateFlight {
+            details: Some(DetailsChange {
+                destination: Some(" ".into()),
+                ..DetailsChange::default()
+            }),
+            status: None,
+        }),
+        "destination can't be empty",
+        "a field the request names is still checked"
+    );
+}
+
+#[test]
+fn a_passenger_cannot_go_back_to_checked_in() {
+    let mut s = Scenario::new();
+    s.add(1, "Ann");
+    s.add(2, "Bo");
+    s.board(1);
+    assert_eq!(
+        s.refused(Action::UpdatePassenger {
+            passenger_id: passenger(1),
+            name: None,
+            status: Some(PassengerStatus::CheckedIn)
+        }),
+        "passenger Ann cannot go back to Checked in: they are Boarded"
+    );
+}
+
+#[test]
+fn a_rename_to_the_same_text_in_another_normal_form_records_nothing() {
+    let mut s = Scenario::new();
+    s.add(1, "Zo\u{00EB}");
+    assert!(s
+        .ok(Action::UpdatePassenger {
+            passenger_id: passenger(1),
+            name: Some("Zoe\u{0308}".into()),
+            status: None
+        })
+        .is_empty());
+    let mut t = Scenario::new();
+    t.add(1, "Zoe\u{0308}");
+    assert_eq!(t.state.flight().unwrap().passengers[0].name, "Zo\u{00EB}");
+}
+
+#[test]
+fn a_create_repeated_as_it_was_is_recognised() {
+    let mut s = Scenario {
+        state: FlightState::Unknown,
+    };
+    let create = |number: &str| Command {
+        flight_id: FLIGHT,
+        action: Action::CreateFlight(details("ARN", "CPH", number)),
+    };
+    let mut history = s.ok(create(" SK1").action);
+    assert!(already_created(&history, &create("SK1")));
+    assert!(!already_created(&history, &create("SK2")));
+    let add = |name: &str| Command {
+        flight_id: FLIGHT,
+        action: Action::AddPassenger {
+            passenger_id: passenger(1),
+            name: name.into(),
+        },
+    };
+    assert!(!already_created(&history, &add("Ann")));
+    history.extend(s.ok(add("Zoe\u{0308}").action));
+    assert!(already_created(&history, &add("Zo\u{00EB}")));
+    assert!(!already_created(&history, &add("Zoey")));
+    assert!(!already_created(
+        &history,
+        &Command {
+            flight_id: FLIGHT,
+            action: Action::DeleteFlight
+        }
+    ));
 }

@@ -23,7 +23,7 @@ fn action(u: &mut Unstructured) -> Result<Action> {
     Ok(match u.int_in_range(0..=4)? {
         0 => Action::CreateFlight(details(u)?),
         1 => Action::UpdateFlight {
-            details: if u.arbitrary()? { Some(details(u)?) } else { None },
+            details: if u.arbitrary()? { Some(details(u)?.into()) } else { None },
             status: FlightStatus::from_code(u.int_in_range(0..=5)?),
         },
         2 => Action::DeleteFlight,

@@ -4,7 +4,7 @@
 use super::MAX_BODY;
 use crate::error::ApiError;
 use axum::extract::{FromRequest, FromRequestParts, Path, Query, Request};
-use axum::http::header::CONTENT_LENGTH;
+use axum::http::header::{CONTENT_LENGTH, CONTENT_TYPE};
 use axum::http::request::Parts;
 use flightdeck_core::contract::RequestBody;
 use serde::de::DeserializeOwned;
@@ -19,6 +19,18 @@ impl<S: Send + Sync, T: DeserializeOwned + RequestBody> FromRequest<S> for Body<
     type Rejection = ApiError;
 
     async fn from_request(request: Request, _: &S) -> Result<Self, ApiError> {
+        let content_type = request
+            .headers()
+            .get(CONTENT_TYPE)
+            .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
+        if let Some(declared) = content_type.as_deref().filter(|c| !is_json(c)) {
+            // Only JSON is read: a form or plain-text body is what a web page can send to
+            // another site without asking first, and it is no request of this API's clients.
+            return Err(ApiError::UnsupportedMediaType(format!(
+                "declared as {}",
+                declared.chars().take(80).collect::<String>()
+            )));
+        }
         let declared = request
             .headers()
             .get(CONTENT_LENGTH)
@@ -36,7 +48,49 @@ impl<S: Send + Sync, T: DeserializeOwned + RequestBody> FromRequest<S> for Body<
                     ApiError::BadRequest(format!("could not read the request body: {e}"))
                 }
             })?;
+        if content_type.is_none() && !bytes.iter().all(u8::is_ascii_whitespace) {
+            return Err(ApiError::UnsupportedMediaType("of no declared type".into()));
+        }
         parse(&bytes).map(Body)
+    }
+}
+
+/// `application/json`, or a `+json` type such as `application/problem+json`, with any
+/// parameters (`; charset=utf-8`).
+fn is_json(content_type: &str) -> bool {
+    let essence = content_type
+        .split(';')
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .to_ascii_lowercase();
+    essence == "application/json"
+        || (essence.starts_with("application/") && essence.ends_with("+json"))
+}
+
+/// An object's members in the order sent, duplicates included (a map would keep one silently).
+struct Members(Vec<(String, Value)>);
+
+impl<'de> serde::Deserialize<'de> for Members {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = Members;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a JSON object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Members, A::Error> {
+                let mut members = Vec::new();
+                while let Some(member) = map.next_entry::<String, Value>()? {
+                    members.push(member);
+                }
+                Ok(Members(members))
+            }
+        }
+        deserializer.deserialize_map(Visitor)
     }
 }
 
@@ -48,22 +102,31 @@ pub fn parse<T: DeserializeOwned + RequestBody>(bytes: &[u8]) -> Result<T, ApiEr
             T::FIELDS.join(", ")
         )));
     }
-    let value: Value = serde_json::from_slice(bytes)
-        .map_err(|e| ApiError::BadRequest(format!("the request body is not valid JSON: {e}")))?;
-    let Value::Object(object) = value else {
+    let Ok(Members(members)) = serde_json::from_slice::<Members>(bytes) else {
+        // Not an object: say what it is instead.
+        let value: Value = serde_json::from_slice(bytes).map_err(|e| {
+            ApiError::BadRequest(format!("the request body is not valid JSON: {e}"))
+        })?;
         return Err(ApiError::BadRequest(format!(
             "the request body must be a JSON object with {}, not {}",
             T::FIELDS.join(", "),
             kind(&value)
         )));
     };
-    let mut canonical = Map::with_capacity(object.len());
-    for (key, value) in object {
-        let name = T::FIELDS
-            .iter()
-            .find(|f| f.eq_ignore_ascii_case(&key))
-            .map_or(key, |f| (*f).to_owned());
-        canonical.insert(name, value);
+    let mut canonical = Map::with_capacity(members.len());
+    let mut sent_as: Vec<(&str, String)> = Vec::new();
+    for (key, value) in members {
+        let Some(name) = T::FIELDS.iter().find(|f| f.eq_ignore_ascii_case(&key)) else {
+            canonical.insert(key, value);
+            continue;
+        };
+        if let Some((_, first)) = sent_as.iter().find(|(n, _)| n == name) {
+            return Err(ApiError::BadRequest(format!(
+                "{name} is given twice (as \"{first}\" and \"{key}\"); send it once"
+            )));
+        }
+        sent_as.push((name, key));
+        canonical.insert((*name).to_owned(), value);
     }
     serde_path_to_error::deserialize(Value::Object(canonical)).map_err(|e| {
         let path = e.path().to_string();
@@ -125,6 +188,46 @@ impl<S: Send + Sync> FromRequestParts<S> for Id {
     }
 }
 
+/// The `Idempotency-Key` header a create may carry. The new flight's or passenger's id is
+/// derived from it, so a repeat of the create finds its first self in the log and is answered
+/// as the first was, writing nothing; without a key each create gets a fresh id.
+pub struct IdempotencyKey(Option<String>);
+
+/// Ids derived from keys live in their own namespace, apart from any other UUIDv5.
+const KEY_NAMESPACE: Uuid = Uuid::from_u128(0x6f1c_2d8a_5b3e_4c7f_9a10_8e2d_4b6c_1f03);
+const MAX_KEY_LENGTH: usize = 255;
+
+impl IdempotencyKey {
+    /// The id a create on `route` gets.
+    pub fn id(&self, route: &str) -> Uuid {
+        match &self.0 {
+            Some(key) => Uuid::new_v5(&KEY_NAMESPACE, format!("{route}\n{key}").as_bytes()),
+            None => Uuid::new_v4(),
+        }
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for IdempotencyKey {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, ApiError> {
+        let Some(value) = parts.headers.get("idempotency-key") else {
+            return Ok(Self(None));
+        };
+        value
+            .to_str()
+            .ok()
+            .map(str::trim)
+            .filter(|key| !key.is_empty() && key.len() <= MAX_KEY_LENGTH)
+            .map(|key| Self(Some(key.to_owned())))
+            .ok_or_else(|| {
+                ApiError::BadRequest(format!(
+                    "Idempotency-Key must be 1 to {MAX_KEY_LENGTH} visible ASCII characters, such as a UUID"
+                ))
+            })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -141,6 +244,38 @@ mod tests {
                 .unwrap();
         assert_eq!(f.origin.as_deref(), Some("ARN"));
         assert_eq!(f.flight_number.as_deref(), Some("SK1"));
+    }
+
+    #[test]
+    fn a_field_sent_twice_is_refused_whatever_its_case() {
+        for body in [
+            r#"{"flightNumber":"FIRST","FLIGHTNUMBER":"LAST","origin":"A","destination":"B"}"#,
+            r#"{"FLIGHTNUMBER":"LAST","flightNumber":"FIRST","origin":"A","destination":"B"}"#,
+            r#"{"origin":"A","origin":"B"}"#,
+        ] {
+            let err = bad::<CreateFlight>(body);
+            assert!(err.contains("is given twice"), "{body}: {err}");
+        }
+        assert_eq!(
+            bad::<CreateFlight>(r#"{"flightNumber":"A","FLIGHTNUMBER":"B"}"#),
+            r#"flightNumber is given twice (as "flightNumber" and "FLIGHTNUMBER"); send it once"#
+        );
+        let f: CreateFlight = parse(br#"{"x":1,"x":2,"origin":"ARN"}"#).unwrap();
+        assert_eq!(
+            f.origin.as_deref(),
+            Some("ARN"),
+            "unknown members may repeat"
+        );
+    }
+
+    #[test]
+    fn json_types_are_recognised() {
+        assert!(is_json("application/json"));
+        assert!(is_json("Application/JSON; charset=utf-8"));
+        assert!(is_json("application/problem+json"));
+        assert!(!is_json("text/plain"));
+        assert!(!is_json("application/x-www-form-urlencoded"));
+        assert!(!is_json("multipart/form-data; boundary=x"));
     }
 
     #[test]

@@ -1,13 +1,13 @@
-use super::extract::{Body, Id};
+use super::extract::{Body, Id, IdempotencyKey};
 use super::App;
+use crate::command::NoReturn;
 use crate::error::{created, outcome, ApiError};
 use axum::extract::State;
-use axum::Json;
+use axum::{Extension, Json};
 use flightdeck_core::contract::{
     CreateFlight, Created, DeleteFlight, Flight, Outcome, UpdateFlight,
 };
 use std::sync::Arc;
-use uuid::Uuid;
 
 pub async fn list(State(app): State<Arc<App>>) -> Result<Json<Vec<Flight>>, ApiError> {
     Ok(Json(app.read_model.flights().await?))
@@ -27,18 +27,24 @@ pub async fn exists(State(app): State<Arc<App>>, Id(id): Id) -> Result<Json<bool
 
 pub async fn create(
     State(app): State<Arc<App>>,
+    Extension(no_return): Extension<NoReturn>,
+    key: IdempotencyKey,
     Body(request): Body<CreateFlight>,
 ) -> Result<Json<Created>, ApiError> {
-    let id = Uuid::new_v4();
-    created(id, app.commands.execute(&request.command(id)).await)
+    let id = key.id("POST /api/flights");
+    created(
+        id,
+        app.commands.execute(&request.command(id), &no_return).await,
+    )
 }
 
 pub async fn update(
     State(app): State<Arc<App>>,
+    Extension(no_return): Extension<NoReturn>,
     Body(request): Body<UpdateFlight>,
 ) -> Result<Json<Outcome>, ApiError> {
     let result = match request.command() {
-        Ok(command) => app.commands.execute(&command).await,
+        Ok(command) => app.commands.execute(&command, &no_return).await,
         Err(refused) => Err(refused.into()),
     };
     outcome(result)
@@ -46,7 +52,8 @@ pub async fn update(
 
 pub async fn delete(
     State(app): State<Arc<App>>,
+    Extension(no_return): Extension<NoReturn>,
     Body(request): Body<DeleteFlight>,
 ) -> Result<Json<Outcome>, ApiError> {
-    outcome(app.commands.execute(&request.command()).await)
+    outcome(app.commands.execute(&request.command(), &no_return).await)
 }

@@ -9,7 +9,8 @@ pub async fn live() -> Json<Value> {
     Json(json!({ "status": "live" }))
 }
 
-/// Ready when both stores answer and the read model has caught up with the log.
+/// Ready when both stores answer, the read model has every table and column it needs, and it
+/// has caught up with the log.
 pub async fn ready(State(app): State<Arc<App>>) -> (StatusCode, Json<Value>) {
     let not_ready = |reason: String| {
         (
@@ -21,12 +22,12 @@ pub async fn ready(State(app): State<Arc<App>>) -> (StatusCode, Json<Value>) {
         Ok(head) => head,
         Err(e) => return not_ready(e.to_string()),
     };
-    if let Err(e) = app.read_model.ping().await {
+    if let Err(e) = app.read_model.check_schema().await {
         return not_ready(e.to_string());
     }
     let progress = app.projection.progress();
     if !progress.following {
-        return not_ready("the projection is not following the event log".into());
+        return not_ready(app.projection.why_behind());
     }
     if progress.applied < head {
         return not_ready(format!(

@@ -1,11 +1,11 @@
-use super::extract::{Body, Id};
+use super::extract::{Body, Id, IdempotencyKey};
 use super::App;
+use crate::command::NoReturn;
 use crate::error::{created, outcome, ApiError};
 use axum::extract::State;
-use axum::Json;
+use axum::{Extension, Json};
 use flightdeck_core::contract::{CreatePassenger, Created, Outcome, Passenger, UpdatePassenger};
 use std::sync::Arc;
-use uuid::Uuid;
 
 pub async fn get(State(app): State<Arc<App>>, Id(id): Id) -> Result<Json<Passenger>, ApiError> {
     app.read_model
@@ -24,11 +24,13 @@ pub async fn of_flight(
 
 pub async fn create(
     State(app): State<Arc<App>>,
+    Extension(no_return): Extension<NoReturn>,
+    key: IdempotencyKey,
     Body(request): Body<CreatePassenger>,
 ) -> Result<Json<Created>, ApiError> {
-    let id = Uuid::new_v4();
+    let id = key.id("POST /api/passengers");
     let result = match request.command(id) {
-        Ok(command) => app.commands.execute(&command).await,
+        Ok(command) => app.commands.execute(&command, &no_return).await,
         Err(refused) => Err(refused.into()),
     };
     created(id, result)
@@ -36,7 +38,8 @@ pub async fn create(
 
 pub async fn update(
     State(app): State<Arc<App>>,
+    Extension(no_return): Extension<NoReturn>,
     Body(request): Body<UpdatePassenger>,
 ) -> Result<Json<Outcome>, ApiError> {
-    outcome(app.commands.update_passenger(&request).await)
+    outcome(app.commands.update_passenger(&request, &no_return).await)
 }

@@ -4,11 +4,14 @@
 
 use crate::event_store::RecordedEvent;
 use crate::read_model::rows::{AuditRow, Changes, FlightRow, PassengerRow};
-use crate::read_model::{SUBJECT_FLIGHT, SUBJECT_PASSENGER};
+use crate::read_model::{SUBJECT_FLIGHT, SUBJECT_PARKED, SUBJECT_PASSENGER};
 use chrono::SecondsFormat;
 use flightdeck_core::contract::{AuditEntry, AuditMetaData, Flight, Passenger};
 use flightdeck_core::event::Subject;
-use flightdeck_core::{Event, FlightStatus, PassengerStatus};
+use flightdeck_core::{Event, EventTypeOperation, FlightStatus, PassengerStatus};
+
+/// How the audit log names an event that was parked instead of applied.
+pub const PARKED_EVENT_NAME: &str = "Parked: not applied";
 use serde_json::{json, Value};
 use std::collections::{HashMap, HashSet};
 use uuid::Uuid;
@@ -147,6 +150,31 @@ impl WorkingSet {
 
     /// The rows to write. Flights and passengers come in the order they were created, so two
     /// runs over the same log write the same statements.
+    /// Records an event an operator parked (the projection cannot read it): the audit log shows
+    /// it, in its place, and no row changes.
+    pub fn park(&mut self, recorded: &RecordedEvent, reason: &str) {
+        let created = recorded
+            .created
+            .to_rfc3339_opts(SecondsFormat::Micros, true);
+        self.audit.push(AuditRow {
+            entry: AuditEntry {
+                created: created.clone(),
+                event_type: recorded.event_type.clone(),
+                event_number: recorded.revision as i64,
+                event_id: recorded.event_id,
+                data: json!({ "parked": reason }),
+                meta_data: AuditMetaData {
+                    event_type_operation: EventTypeOperation::None,
+                    event_name: PARKED_EVENT_NAME.to_owned(),
+                    timestamp: created,
+                },
+                stream: Some(recorded.stream.clone()),
+                position: Some(recorded.position),
+            },
+            subject: SUBJECT_PARKED,
+        });
+    }
+
     pub fn into_changes(mut self) -> Changes {
         let flights = take_changed(&mut self.flights, &self.changed_flights, |r| {
             r.created_position
