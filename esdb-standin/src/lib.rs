@@ -11,8 +11,11 @@
 //!   same expected revision or `no_stream`), INVALID_ARGUMENT when `type` or `content-type`
 //!   metadata is missing.
 //! - `event_store.client.streams.Streams/Read`: stream reads (start / end / revision, forwards
-//!   or backwards, count, `stream_not_found`); `$all` reads (start / end / position, both
-//!   directions, optional filter on stream name or event type by prefixes or regex); catch-up
+//!   or backwards, count, `stream_not_found`, and for clients that ask with a compatibility
+//!   level of 1 the first/last stream position messages of a 24.10 node); `$all` reads (start
+//!   / end / position, both directions, optional filter on stream name or event type by
+//!   prefixes or a regex in .NET syntax, look-arounds included; an invalid regex is refused
+//!   with the node's UNKNOWN "Exception was thrown by handler."); catch-up
 //!   subscriptions to a stream or to `$all` (from start / end / a point, exclusive of that
 //!   point): `confirmation`, history, `caught_up`, live events, and for filtered `$all`
 //!   subscriptions a `checkpoint` every `checkpointIntervalMultiplier × window` events
@@ -29,8 +32,8 @@
 //! `Delete`, `Tombstone`, `BatchAppend`, persistent subscriptions, projections, users,
 //! operations, gossip (so only single-node `esdb://…` connection strings work), TLS and
 //! authentication (credentials are accepted and ignored), link events and `resolve_links`,
-//! stream metadata (`$maxCount`, ACLs, soft deletes), `fell_behind`, and the first/last
-//! position messages of reads. Every RPC not listed above answers UNIMPLEMENTED.
+//! stream metadata (`$maxCount`, ACLs, soft deletes) and `fell_behind`. Every RPC not listed
+//! above answers UNIMPLEMENTED.
 
 mod log;
 mod service;

@@ -48,6 +48,12 @@ pub(super) async fn read(
         Some(FilterOption::Filter(f)) => Some((Filter::from_proto(f)?, f)),
         Some(FilterOption::NoFilter(_)) | None => None,
     };
+    // The client asks for the first/last stream position messages with a compatibility level
+    // of 1 or more (`ReadReq.Options.ControlOption`); older clients would not know them.
+    let compatibility = options
+        .control_option
+        .as_ref()
+        .map_or(0, |c| c.compatibility);
     let stream_option = options
         .stream_option
         .ok_or_else(|| Status::invalid_argument("stream_option is required"))?;
@@ -62,7 +68,7 @@ pub(super) async fn read(
     match options.count_option {
         Some(CountOption::Count(count)) => {
             let count = usize::try_from(count).unwrap_or(usize::MAX);
-            let contents = match stream_option {
+            let contents: Vec<Content> = match stream_option {
                 StreamOption::Stream(s) => {
                     let name = stream_name(s.stream_identifier)?;
                     let start = match s.revision_option {
@@ -71,15 +77,14 @@ pub(super) async fn read(
                         Some(RevisionOption::End(_)) => StreamStart::End,
                         None => return Err(Status::invalid_argument("revision is required")),
                     };
-                    let found = shared.log().read_stream(&name, start, direction, count);
-                    match found {
-                        Some(records) => {
-                            records.iter().map(|r| read_event(r, uuid_format)).collect()
-                        }
-                        None => vec![Content::StreamNotFound(read_resp::StreamNotFound {
-                            stream_identifier: Some(stream_identifier(&name)),
-                        })],
-                    }
+                    let read = StreamRead {
+                        start,
+                        direction,
+                        count,
+                        positions: compatibility >= 1,
+                        uuid_format,
+                    };
+                    read_stream(&shared.log(), &name, read)?
                 }
                 StreamOption::All(a) => {
                     let filter = filter.map(|(f, _)| f);
@@ -115,6 +120,64 @@ pub(super) async fn read(
     }
 
     Ok(Response::new(ReceiverStream::new(rx)))
+}
+
+/// What a stream read asks for.
+struct StreamRead {
+    start: StreamStart,
+    direction: Direction,
+    count: usize,
+    /// Whether to add the first/last stream position messages.
+    positions: bool,
+    uuid_format: UuidFormat,
+}
+
+/// The messages of a stream read, as a 24.10 node sends them
+/// (`src/EventStore.Core/Services/Transport/Enumerators/Enumerator.ReadStreamForwards.cs` and
+/// `Enumerator.ReadStreamBackwards.cs` in EventStore/EventStore at v24.10.0):
+/// - a stream that does not exist: `stream_not_found` alone;
+/// - the events, then `last_stream_position` with the stream's last revision (whatever the
+///   count), in both directions;
+/// - forwards only, when the first page is empty and the next revision to read is not the one
+///   asked for, `first_stream_position` with that next revision before anything else. Without
+///   truncation (`$maxCount`, `$tb`, which the stand-in does not model) that is a read that
+///   starts more than one past the last revision: the node's index reader
+///   (`Services/Storage/ReaderIndex/IndexReader.cs`, `ReadStreamEventsForwardInternal`)
+///   answers it with "next: last + 1".
+///
+/// Reading forwards from `End` is refused: the node turns `End` into -1, which the index
+/// reader rejects (`Ensure.Nonnegative`); the storage reader answers `ReadStreamResult.Error`
+/// and the read ends with UNKNOWN "Unexpected ReadStreamResult: Error"
+/// (`Services/Transport/Grpc/RpcExceptions.cs`, `UnknownError`).
+fn read_stream(log: &Log, name: &str, read: StreamRead) -> Result<Vec<Content>, Status> {
+    if read.direction == Direction::Forwards && matches!(read.start, StreamStart::End) {
+        return Err(Status::unknown("Unexpected ReadStreamResult: Error"));
+    }
+    let (Some(records), Some(last)) = (
+        log.read_stream(name, read.start, read.direction, read.count),
+        log.last_revision(name),
+    ) else {
+        return Ok(vec![Content::StreamNotFound(read_resp::StreamNotFound {
+            stream_identifier: Some(stream_identifier(name)),
+        })]);
+    };
+    let mut items = Vec::with_capacity(records.len() + 2);
+    if read.positions && read.direction == Direction::Forwards && records.is_empty() {
+        let asked = match read.start {
+            StreamStart::Revision(r) => r,
+            StreamStart::Start => 0,
+            StreamStart::End => u64::MAX,
+        };
+        let next = last + 1;
+        if asked != next {
+            items.push(Content::FirstStreamPosition(next));
+        }
+    }
+    items.extend(records.iter().map(|r| read_event(r, read.uuid_format)));
+    if read.positions {
+        items.push(Content::LastStreamPosition(last));
+    }
+    Ok(items)
 }
 
 fn read_all(
