@@ -1,13 +1,16 @@
 //! What a 24.10 node does that the official client makes visible: the first/last stream
-//! position messages of stream reads and filter regexes with .NET syntax.
+//! position messages of stream reads, filter regexes with .NET syntax, batch appends, the
+//! server's features, and a graceful GOAWAY.
 
 mod common;
 
-use common::{append, client_for, event, payload_n, within};
+use std::time::Duration;
+
+use common::{append, client_for, event, expect, payload_n, wait_until, within};
 use esdb_standin::StandIn;
 use eventstore::{
-    Client, Error, ExpectedRevision, ReadEvent, ReadStreamOptions, StreamPosition,
-    SubscribeToAllOptions, SubscriptionEvent, SubscriptionFilter,
+    BatchAppendOptions, Client, Error, ExpectedRevision, Position, ReadEvent, ReadStreamOptions,
+    RetryOptions, StreamPosition, SubscribeToAllOptions, SubscriptionEvent, SubscriptionFilter,
 };
 
 /// A read's messages, with events reduced to their revision.
@@ -137,4 +140,140 @@ async fn filters_take_dotnet_regexes_and_an_invalid_one_is_refused_as_a_node_ref
         ),
         other => panic!("an invalid regex must be refused, got {other:?}"),
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_clients_batch_appends_are_written_and_answered_per_batch() {
+    let stand_in = StandIn::start().await.unwrap();
+    let client = client_for(&stand_in.url());
+    let info = within("server info", client.server_info()).await.unwrap();
+    let version = info.version();
+    assert_eq!(
+        (version.major(), version.minor(), version.patch()),
+        (24, 10, 0)
+    );
+
+    // The client only opens a batch session when the node lists `batchappend`.
+    let batch = within(
+        "batch session",
+        client.batch_append(&BatchAppendOptions::default()),
+    )
+    .await
+    .expect("the node lists batch append");
+    let mut last = Position {
+        commit: 0,
+        prepare: 0,
+    };
+    for (n, stream) in ["flight-1", "flight-2", "flight-1"].into_iter().enumerate() {
+        let events = vec![
+            event("moved", 2 * n as u64),
+            event("moved", 2 * n as u64 + 1),
+        ];
+        let written = within(
+            "batch append",
+            batch.append_to_stream(stream, ExpectedRevision::Any, events),
+        )
+        .await
+        .expect("batch written");
+        assert_eq!(written.stream_name(), stream);
+        let expected_revision = if n == 2 { 3 } else { 1 };
+        assert_eq!(written.current_revision(), Some(expected_revision));
+        let position = written.current_position().expect("a position");
+        assert!(position.commit > last.commit, "{position:?} after {last:?}");
+        last = position;
+        // A node leaves the answer's expected position unset.
+        assert_eq!(written.expected_version(), None);
+    }
+    assert_eq!(stand_in.event_count(), 6);
+
+    let conflict = within(
+        "conflicting batch",
+        batch.append_to_stream("flight-2", ExpectedRevision::Exact(0), vec![event("x", 9)]),
+    )
+    .await;
+    match conflict {
+        Err(Error::Grpc { code, message }) => {
+            assert_eq!(code, tonic::Code::AlreadyExists);
+            assert_eq!(message, "WrongExpectedVersion");
+        }
+        other => panic!("expected the batch's WrongExpectedVersion status, got {other:?}"),
+    }
+    assert_eq!(stand_in.event_count(), 6, "a refused batch writes nothing");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn after_go_away_answers_in_flight_arrive_and_subscriptions_carry_on() {
+    let stand_in = StandIn::start().await.unwrap();
+    let client = client_for(&stand_in.url());
+    append(
+        &client,
+        "flight-1",
+        ExpectedRevision::NoStream,
+        vec![event("moved", 0)],
+    )
+    .await;
+
+    let filter = SubscriptionFilter::on_stream_name().add_prefix("flight-");
+    let options = SubscribeToAllOptions::default()
+        .filter(filter)
+        .retry_options(RetryOptions::default());
+    let mut subscription = client.subscribe_to_all(&options).await;
+    within("history", async {
+        loop {
+            match subscription
+                .next_subscription_event()
+                .await
+                .expect("subscription")
+            {
+                SubscriptionEvent::CaughtUp => break,
+                SubscriptionEvent::EventAppeared(e) => assert_eq!(payload_n(&e), 0),
+                _ => {}
+            }
+        }
+    })
+    .await;
+
+    // An append whose answer is held back: GOAWAY while it is written but unanswered.
+    stand_in.set_delay(Duration::from_millis(300));
+    let slow = {
+        let client = client.clone();
+        tokio::spawn(async move {
+            client
+                .append_to_stream(
+                    "flight-1",
+                    &expect(ExpectedRevision::Exact(0)),
+                    vec![event("moved", 1)],
+                )
+                .await
+        })
+    };
+    wait_until("the slow append is written", || stand_in.event_count() == 2).await;
+    stand_in.go_away();
+    let answered = within("the slow append's answer", slow)
+        .await
+        .expect("task");
+    assert_eq!(
+        answered
+            .expect("answered despite GOAWAY")
+            .next_expected_version,
+        1
+    );
+    stand_in.set_delay(Duration::ZERO);
+
+    // The subscription, ended by the node, resubscribes from where it was: no gap, no repeat.
+    append(
+        &client,
+        "flight-1",
+        ExpectedRevision::Exact(1),
+        vec![event("moved", 2)],
+    )
+    .await;
+    let mut seen = Vec::new();
+    while seen.len() < 2 {
+        let e = within("live event", subscription.next())
+            .await
+            .expect("event");
+        seen.push(payload_n(&e));
+    }
+    assert_eq!(seen, [1, 2]);
 }

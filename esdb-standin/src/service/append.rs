@@ -1,8 +1,11 @@
-//! `Streams/Append`: one client-streamed append, written atomically.
+//! `Streams/Append`: one client-streamed append, written atomically, as
+//! `src/EventStore.Core/Services/Transport/Grpc/Streams.Append.cs` (EventStore/EventStore
+//! v24.10.0) answers it.
 
 use std::sync::Arc;
 
 use tokio::time::Instant;
+use tonic::metadata::MetadataValue;
 use tonic::{Request, Response, Status, Streaming};
 
 use crate::log::{AppendOutcome, Expected, Proposed};
@@ -11,13 +14,60 @@ use crate::proto::streams::{append_req, AppendReq, AppendResp};
 use crate::proto::Empty;
 
 use super::convert::{stream_name, uuid_from_proto, wrong_expected_version};
-use super::shared::{deadline_of, Shared};
+use super::shared::deadline_of;
+use super::NodeContext;
+use crate::topology::Access;
+
+/// A node's default `MaxAppendSize` (`ClusterVNodeOptions.cs`), in bytes.
+pub(super) const MAX_APPEND_SIZE: usize = 1_024 * 1_024;
+
+/// How much of `MAX_APPEND_SIZE` an event uses. The node's `Event.SizeOnDisk`
+/// (`src/EventStore.Core/Data/Event.cs`) reads `data?.Length ?? 0 + metadata?.Length ?? 0 +
+/// eventType.Length * 2`, which C#'s precedence makes the data's length alone.
+pub(super) fn size_on_disk(data: &[u8]) -> usize {
+    data.len()
+}
+
+/// The node's answer to an event without a required metadata entry
+/// (`RpcExceptions.RequiredMetadataPropertyMissing`).
+fn missing_metadata(key: &str) -> Status {
+    let mut status =
+        Status::invalid_argument(format!("Required Metadata Property '{key}' is missing"));
+    let metadata = status.metadata_mut();
+    metadata.insert(
+        "exception",
+        MetadataValue::from_static("missing-required-metadata-property"),
+    );
+    metadata.insert(
+        "required-metadata-properties",
+        MetadataValue::from_static("type,content-type"),
+    );
+    status
+}
+
+/// The node's answer to an append over [`MAX_APPEND_SIZE`] (`RpcExceptions.MaxAppendSizeExceeded`).
+fn too_large() -> Status {
+    let mut status = Status::invalid_argument(format!(
+        "Maximum Append Size of {MAX_APPEND_SIZE} Exceeded."
+    ));
+    let metadata = status.metadata_mut();
+    metadata.insert(
+        "exception",
+        MetadataValue::from_static("maximum-append-size-exceeded"),
+    );
+    metadata.insert("maximum-append-size", MetadataValue::from(MAX_APPEND_SIZE));
+    status
+}
 
 pub(super) async fn append(
-    shared: &Arc<Shared>,
+    node: &Arc<NodeContext>,
     request: Request<Streaming<AppendReq>>,
 ) -> Result<Response<AppendResp>, Status> {
+    let shared = &node.shared;
     let deadline = deadline_of(&request);
+    // A follower refuses a write that requires the leader before reading it; one that does
+    // not is forwarded, which on a shared log is writing it here.
+    node.topology.check(node.index, &request, Access::Write)?;
     let mut messages = request.into_inner();
 
     let options = match messages.message().await? {
@@ -42,17 +92,24 @@ pub(super) async fn append(
     };
 
     let mut events = Vec::new();
+    let mut size = 0;
     while let Some(message) = messages.message().await? {
         let Some(append_req::Content::ProposedMessage(proposed)) = message.content else {
             return Err(Status::invalid_argument("expected a proposed message"));
         };
         let required = |key: &str| {
-            proposed.metadata.get(key).cloned().ok_or_else(|| {
-                Status::invalid_argument(format!("Required metadata property '{key}' is missing"))
-            })
+            proposed
+                .metadata
+                .get(key)
+                .cloned()
+                .ok_or_else(|| missing_metadata(key))
         };
         let event_type = required("type")?;
         let content_type = required("content-type")?;
+        size += size_on_disk(&proposed.data);
+        if size > MAX_APPEND_SIZE {
+            return Err(too_large());
+        }
         events.push(Proposed {
             id: uuid_from_proto(proposed.id)?,
             event_type,

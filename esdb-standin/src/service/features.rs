@@ -21,6 +21,38 @@ impl FeaturesService {
     }
 }
 
+/// The methods a 24.10 node lists, less those the stand-in does not serve.
+///
+/// A node lists every gRPC method of a service whose name contains "client", lower-cased,
+/// with features for some (`src/EventStore.Core/Services/Transport/Grpc/ServerFeatures.cs`,
+/// EventStore/EventStore v24.10.0): `Streams` reads have "position" and "events", batch append
+/// has "deadline_duration". Left out here: `Streams` delete and tombstone, persistent
+/// subscriptions, operations, users, monitoring, redaction and projections. The official
+/// client turns "batchappend" into its batch-append feature (`eventstore` 4.0,
+/// `src/server_features.rs`).
+pub(crate) const SUPPORTED_METHODS: [(&str, &str, &[&str]); 5] = [
+    (
+        "event_store.client.streams.streams",
+        "read",
+        &["position", "events"],
+    ),
+    ("event_store.client.streams.streams", "append", &[]),
+    (
+        "event_store.client.streams.streams",
+        "batchappend",
+        &["deadline_duration"],
+    ),
+    ("event_store.client.gossip.gossip", "read", &[]),
+    (
+        "event_store.client.server_features.serverfeatures",
+        "getsupportedmethods",
+        &[],
+    ),
+];
+
+/// The version a node reports: its first three version numbers (`ServerFeatures.cs`).
+pub(crate) const SERVER_VERSION: &str = "24.10.0";
+
 #[tonic::async_trait]
 impl ServerFeatures for FeaturesService {
     async fn get_supported_methods(
@@ -28,19 +60,17 @@ impl ServerFeatures for FeaturesService {
         request: Request<Empty>,
     ) -> Result<Response<SupportedMethods>, Status> {
         self.shared.answer_delay(deadline_of(&request)).await?;
-        // Only what is served here: no batch append and no persistent subscriptions, so the
-        // client never reaches for them.
-        let methods = ["read", "append"]
-            .into_iter()
-            .map(|method| SupportedMethod {
+        let methods = SUPPORTED_METHODS
+            .iter()
+            .map(|(service, method, features)| SupportedMethod {
                 method_name: method.to_string(),
-                service_name: "event_store.client.streams.streams".to_string(),
-                features: Vec::new(),
+                service_name: service.to_string(),
+                features: features.iter().map(|f| f.to_string()).collect(),
             })
             .collect();
         Ok(Response::new(SupportedMethods {
             methods,
-            event_store_server_version: "24.10.0".to_string(),
+            event_store_server_version: SERVER_VERSION.to_string(),
         }))
     }
 }

@@ -17,14 +17,23 @@ use crate::proto::streams::{ReadReq, ReadResp};
 
 use super::convert::{read_event, stream_identifier, stream_name, UuidFormat};
 use super::filter::Filter;
-use super::shared::{deadline_of, Answer, Shared};
+use super::shared::{deadline_of, Answer};
 use super::subscribe::{subscribe, SubscriptionTarget};
+use super::NodeContext;
+use crate::topology::Access;
 
 pub(super) async fn read(
-    shared: &Arc<Shared>,
+    node: &Arc<NodeContext>,
     request: Request<ReadReq>,
 ) -> Result<Response<ReceiverStream<Result<ReadResp, Status>>>, Status> {
+    let shared = &node.shared;
     let deadline = deadline_of(&request);
+    // A follower asked for the leader refuses when its enumerator first reads, after the
+    // options (and a filter's regex) have been taken in.
+    let refusal = node
+        .topology
+        .check(node.index, &request, Access::Read)
+        .err();
     let options = request
         .into_inner()
         .options
@@ -67,6 +76,9 @@ pub(super) async fn read(
 
     match options.count_option {
         Some(CountOption::Count(count)) => {
+            if let Some(refusal) = refusal {
+                return Err(refusal);
+            }
             let count = usize::try_from(count).unwrap_or(usize::MAX);
             let contents: Vec<Content> = match stream_option {
                 StreamOption::Stream(s) => {
@@ -113,8 +125,13 @@ pub(super) async fn read(
                 return Err(Status::invalid_argument("subscriptions only go forwards"));
             }
             let target = SubscriptionTarget::new(&shared.log(), stream_option, filter)?;
-            let shared = Arc::clone(shared);
-            tokio::spawn(subscribe(shared, answer, target, uuid_format));
+            tokio::spawn(subscribe(
+                Arc::clone(node),
+                answer,
+                target,
+                uuid_format,
+                refusal,
+            ));
         }
         None => return Err(Status::invalid_argument("count_option is required")),
     }
@@ -237,7 +254,8 @@ mod tests {
     use crate::proto::streams::read_resp::read_event;
     use crate::proto::streams::streams_server::Streams;
     use crate::proto::{uuid as proto_uuid, Empty};
-    use crate::service::StreamsService;
+    use crate::service::{NodeContext, Shared, StreamsService};
+    use crate::topology::Topology;
     use tokio_stream::StreamExt;
     use uuid::Uuid;
 
@@ -262,7 +280,9 @@ mod tests {
             );
             assert!(matches!(outcome, AppendOutcome::Success { .. }));
         }
-        StreamsService::new(Arc::new(Shared::new(log)))
+        let shared = Arc::new(Shared::new(log));
+        let topology = Arc::new(Topology::new(&["127.0.0.1:2113".parse().expect("address")]));
+        StreamsService::new(Arc::new(NodeContext::new(shared, topology, 0)))
     }
 
     fn all_options(filter: Option<filter_options::Filter>, uuid: UuidFormat) -> Options {

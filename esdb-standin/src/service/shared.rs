@@ -72,6 +72,14 @@ impl Shared {
     }
 }
 
+/// Resolves once the node is draining its connections after a GOAWAY (or never, if the node
+/// is gone).
+pub(super) async fn until_draining(drain: &mut watch::Receiver<bool>) {
+    if drain.wait_for(|draining| *draining).await.is_err() {
+        std::future::pending::<()>().await;
+    }
+}
+
 /// The `grpc-timeout` header: an integer of at most 8 digits and a unit letter.
 pub(super) fn deadline_of<T>(request: &Request<T>) -> Option<Instant> {
     let value = request.metadata().get("grpc-timeout")?.to_str().ok()?;

@@ -13,7 +13,8 @@ use crate::proto::streams::read_resp::{self, Content};
 
 use super::convert::{read_event, stream_name, UuidFormat};
 use super::filter::{checkpoint_interval, Filter};
-use super::shared::{Answer, Shared};
+use super::shared::{until_draining, Answer};
+use super::NodeContext;
 
 /// Events handed to a subscription per look at the log, so one busy subscriber does not hold
 /// the log's lock for long.
@@ -79,16 +80,32 @@ impl SubscriptionTarget {
 /// Runs one catch-up subscription: confirmation, history, `caught_up`, then live events until
 /// the client goes away. It never ends the call by itself: a subscription only ends with an
 /// error or a broken connection, as on a real node.
+///
+/// `refusal`, the status of a follower asked for the leader, ends the call right after the
+/// confirmation: the node's subscription enumerators (`Enumerator.StreamSubscription.cs`,
+/// `Enumerator.AllSubscription.cs`, `Enumerator.AllSubscriptionFiltered.cs`) confirm first,
+/// then fail on the not-handled answer to their first catch-up read. (One that starts at the
+/// end goes live without reading on a node; the stand-in refuses it all the same.)
+///
+/// When the node sends GOAWAY ([`NodeContext::drain`]), an open subscription ends with
+/// UNAVAILABLE, so that its connection can close; the client resubscribes elsewhere or later.
 pub(super) async fn subscribe(
-    shared: Arc<Shared>,
+    node: Arc<NodeContext>,
     answer: Answer,
     mut target: SubscriptionTarget,
     uuid_format: UuidFormat,
+    refusal: Option<Status>,
 ) {
+    let shared = &node.shared;
+    let mut drain = node.drain.subscribe();
     let confirmation = Content::Confirmation(read_resp::SubscriptionConfirmation {
         subscription_id: shared.subscription_id(),
     });
     if !answer.send(confirmation).await {
+        return;
+    }
+    if let Some(refusal) = refusal {
+        let _ = answer.tx.send(Err(refusal)).await;
         return;
     }
 
@@ -156,6 +173,10 @@ pub(super) async fn subscribe(
                     }
                 }
                 () = answer.tx.closed() => return,
+                () = until_draining(&mut drain) => {
+                    let _ = answer.tx.send(Err(Status::unavailable("the node is closing this connection"))).await;
+                    return;
+                }
             }
             continue;
         }

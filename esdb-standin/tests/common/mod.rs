@@ -53,3 +53,13 @@ pub fn payload_n(event: &ResolvedEvent) -> u64 {
     let value: serde_json::Value = event.get_original_event().as_json().expect("json payload");
     value["n"].as_u64().expect("n")
 }
+
+/// Waits until `condition` holds, looking every 10 ms, failing the test after [`PATIENCE`].
+pub async fn wait_until(what: &str, mut condition: impl FnMut() -> bool) {
+    within(what, async {
+        while !condition() {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    })
+    .await
+}
