@@ -6,7 +6,8 @@
 //!
 //! Every behaviour below follows the server's source, EventStore/EventStore at tag v24.10.0,
 //! or the official Rust client's, EventStore/EventStoreDB-Client-Rust 4.0.0; the doc comment
-//! of the code that does it names the file.
+//! of the code that does it names the file. `README.md` beside this crate records what was
+//! learned about gossip, leaders and the client's node selection, with the sources.
 //!
 //! # What it serves
 //! - `event_store.client.streams.Streams/Append` (`Streams.Append.cs`): expected revision
