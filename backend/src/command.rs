@@ -278,7 +278,7 @@ impl Commands {
 fn decode(stream: &str, recorded: &[RecordedEvent]) -> Result<Vec<Event>, StoreError> {
     recorded
         .iter()
-        .map(|r| Event::decode(&r.event_type, r.data.clone()))
+        .map(RecordedEvent::event)
         .collect::<Result<Vec<_>, _>>()
         .map_err(|e| StoreError::Corrupt(format!("{stream}: {e}")))
 }

@@ -6,6 +6,8 @@ pub mod sqlite;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
+use flightdeck_core::event::UndecodableEvent;
+use flightdeck_core::Event;
 use futures_util::stream::BoxStream;
 use serde_json::Value;
 use uuid::Uuid;
@@ -30,8 +32,38 @@ pub struct RecordedEvent {
     pub position: Position,
     pub event_id: Uuid,
     pub event_type: String,
+    /// The event's data; null when what is stored is not JSON (see `data_error`).
     pub data: Value,
+    /// Why the stored data could not be read as JSON. The event is still delivered, so that
+    /// the projection can stop at it and name it rather than fail without saying where.
+    pub data_error: Option<String>,
     pub created: DateTime<Utc>,
+}
+
+impl RecordedEvent {
+    /// The domain event, or why this version cannot read it; the data moves out.
+    pub fn take_event(&mut self) -> Result<Event, UndecodableEvent> {
+        match &self.data_error {
+            Some(reason) => Err(UndecodableEvent {
+                event_type: self.event_type.clone(),
+                reason: format!("its data is not JSON: {reason}"),
+            }),
+            None => Event::decode(&self.event_type, std::mem::take(&mut self.data)),
+        }
+    }
+
+    /// As `take_event`, leaving the data in place.
+    pub fn event(&self) -> Result<Event, UndecodableEvent> {
+        self.clone().take_event()
+    }
+}
+
+/// Reads stored data as JSON, or says why it is not: see `RecordedEvent::data_error`.
+fn parse_data(bytes: &[u8]) -> (Value, Option<String>) {
+    match serde_json::from_slice(bytes) {
+        Ok(data) => (data, None),
+        Err(e) => (Value::Null, Some(e.to_string())),
+    }
 }
 
 /// What the writer believes the stream holds; the append fails if it holds something else.

@@ -8,7 +8,6 @@
 use crate::event_store::{EventStore, Position, StoreError};
 use crate::read_model::{Parked, ReadModel, ReadModelError};
 use chrono::{SecondsFormat, Utc};
-use flightdeck_core::Event;
 use futures_util::StreamExt;
 
 #[derive(Debug, thiserror::Error)]
@@ -45,14 +44,14 @@ pub async fn park(
             checkpoint,
         });
     }
-    let found = match store.subscribe_all(position.checked_sub(1)).next().await {
+    let mut found = match store.subscribe_all(position.checked_sub(1)).next().await {
         Some(found) => found?,
         None => return Err(ParkError::NoSuchEvent(position)),
     };
     if found.position != position {
         return Err(ParkError::NoSuchEvent(position));
     }
-    if Event::decode(&found.event_type, found.data).is_ok() {
+    if found.take_event().is_ok() {
         return Err(ParkError::Readable {
             position,
             stream: found.stream,

@@ -292,8 +292,7 @@ async fn apply(
             continue;
         }
         // The data moves into the event; nothing reads it from the batch afterwards.
-        let data = std::mem::take(&mut recorded.data);
-        match Event::decode(&recorded.event_type, data) {
+        match recorded.take_event() {
             Ok(event) => events.push((&*recorded, Ok(event))),
             Err(e) => match parked.get(&recorded.position) {
                 Some(parked) => events.push((&*recorded, Err(parked))),

@@ -59,7 +59,7 @@ pub async fn verify(store: &dyn EventStore, read_model: &ReadModel) -> Result<Re
 
     let mut streams: BTreeMap<&str, Vec<Event>> = BTreeMap::new();
     for recorded in &applied {
-        match Event::decode(&recorded.event_type, recorded.data.clone()) {
+        match recorded.event() {
             Ok(event) => streams.entry(&recorded.stream).or_default().push(event),
             Err(e) => match parked.get(&recorded.position) {
                 Some(p) => report.parked.push(format!(

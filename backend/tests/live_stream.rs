@@ -9,7 +9,8 @@ use support::{Stores, TestApp};
 on_each_store!(
     new_entries_arrive_live,
     streams_resume_from_a_position,
-    health_reports_ready
+    health_reports_ready,
+    positions_from_another_log_are_refused_or_reset
 );
 
 /// Reads SSE messages from a response, yielding (id, event, data) per message.
@@ -38,6 +39,19 @@ impl SseReader {
 
     /// The next audit entry, or a failure after a generous timeout.
     async fn next(&mut self) -> AuditEntry {
+        let (id, event, data) = self.next_message().await;
+        assert_eq!(event.as_deref(), Some("audit"));
+        let entry: AuditEntry = serde_json::from_str(&data).expect("entry JSON");
+        assert_eq!(
+            id,
+            entry.position.map(|p| p.to_string()),
+            "id: is the position"
+        );
+        entry
+    }
+
+    /// The next message with data, as (id, event, data), or a failure after a generous timeout.
+    async fn next_message(&mut self) -> (Option<String>, Option<String>, String) {
         tokio::time::timeout(Duration::from_secs(20), async {
             loop {
                 if let Some(end) = self.buffer.find("\n\n") {
@@ -57,14 +71,7 @@ impl SseReader {
                         }
                     }
                     if let Some(data) = data {
-                        assert_eq!(event.as_deref(), Some("audit"));
-                        let entry: AuditEntry = serde_json::from_str(&data).expect("entry JSON");
-                        assert_eq!(
-                            id,
-                            entry.position.map(|p| p.to_string()),
-                            "id: is the position"
-                        );
-                        return entry;
+                        return (id, event, data);
                     }
                     continue; // a keep-alive comment
                 }
@@ -78,7 +85,7 @@ impl SseReader {
             }
         })
         .await
-        .expect("an entry arrived in time")
+        .expect("a message arrived in time")
     }
 }
 
@@ -170,5 +177,61 @@ async fn health_reports_ready(stores: Stores) {
             .unwrap_or(false)
     })
     .await;
+    app.finish().await;
+}
+
+/// A position the log does not have comes from another log (the backend's data was reset):
+/// `?from` and `?after` are refused naming the head; a `Last-Event-ID`, which a browser resends
+/// by itself, gets a `reset` event and the stream from the beginning.
+async fn positions_from_another_log_are_refused_or_reset(stores: Stores) {
+    let Some(app) = TestApp::spawn(stores).await else {
+        return;
+    };
+    let flight = app.create_flight("SK1").await;
+    app.add_passenger(flight, "Ann").await;
+    let all = app.audit().await;
+    let head = all.last().and_then(|e| e.position).expect("a head");
+    let beyond = head + 1000;
+    for path in [
+        format!("/api/auditlog/stream?from={beyond}"),
+        format!("/api/auditlog/all?after={beyond}"),
+        format!("/api/auditlog/flights?after={beyond}"),
+        "/api/auditlog/all?after=9223372036854775808".to_owned(),
+        "/api/auditlog/stream?from=18446744073709551615".to_owned(),
+    ] {
+        let response = app.client.get(app.url(&path)).send().await.expect("sent");
+        assert_eq!(response.status(), 400, "{path}");
+        let problem: flightdeck_core::contract::Problem = response.json().await.expect("problem");
+        assert!(
+            problem
+                .detail
+                .contains(&format!("whose newest position is {head}")),
+            "{path}: {}",
+            problem.detail
+        );
+    }
+    let at_head = app
+        .client
+        .get(app.url(&format!("/api/auditlog/all?after={head}")))
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(
+        at_head.status(),
+        200,
+        "the head itself is a position the log has"
+    );
+
+    let mut reader = SseReader::open(&app, "/api/auditlog/stream", Some(beyond)).await;
+    let (_, event, data) = reader.next_message().await;
+    assert_eq!(event.as_deref(), Some("reset"));
+    assert!(data.contains(&beyond.to_string()), "{data}");
+    for expected in &all {
+        assert_eq!(
+            &reader.next().await,
+            expected,
+            "the stream starts again from the top"
+        );
+    }
     app.finish().await;
 }

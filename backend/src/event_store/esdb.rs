@@ -84,12 +84,7 @@ fn unavailable(e: eventstore::Error) -> StoreError {
 }
 
 fn recorded(event: &eventstore::RecordedEvent) -> Result<RecordedEvent, StoreError> {
-    let data = serde_json::from_slice(&event.data).map_err(|e| {
-        StoreError::Corrupt(format!(
-            "{} event {} in {} is not JSON: {e}",
-            event.event_type, event.revision, event.stream_id
-        ))
-    })?;
+    let (data, data_error) = super::parse_data(&event.data);
     Ok(RecordedEvent {
         stream: event.stream_id.clone(),
         revision: event.revision,
@@ -97,6 +92,7 @@ fn recorded(event: &eventstore::RecordedEvent) -> Result<RecordedEvent, StoreErr
         event_id: event.id,
         event_type: event.event_type.clone(),
         data,
+        data_error,
         created: event.created,
     })
 }

@@ -233,6 +233,7 @@ fn recorded(row: &SqliteRow) -> Result<RecordedEvent, StoreError> {
         .try_get("event_id")
         .map_err(|e| corrupt("event id", &e))?;
     let data: String = row.try_get("data").map_err(|e| corrupt("data", &e))?;
+    let (data, data_error) = super::parse_data(data.as_bytes());
     let created: String = row.try_get("created").map_err(|e| corrupt("created", &e))?;
     let revision: i64 = row
         .try_get("revision")
@@ -245,7 +246,8 @@ fn recorded(row: &SqliteRow) -> Result<RecordedEvent, StoreError> {
         event_type: row
             .try_get("event_type")
             .map_err(|e| corrupt("event type", &e))?,
-        data: serde_json::from_str(&data).map_err(|e| corrupt("data", &e))?,
+        data,
+        data_error,
         created: DateTime::parse_from_rfc3339(&created)
             .map_err(|e| corrupt("created", &e))?
             .with_timezone(&Utc),

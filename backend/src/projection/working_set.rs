@@ -292,6 +292,7 @@ mod tests {
             event_id: Uuid::new_v4(),
             event_type: event.event_type().to_owned(),
             data: event.data(),
+            data_error: None,
             created: Utc::now(),
         }
     }

@@ -190,6 +190,18 @@ impl TestApp {
         response.json().await.expect("JSON answer")
     }
 
+    /// A GET's JSON answer whatever its status (a readiness check's reason, say).
+    pub async fn get_any(&self, path: &str) -> Value {
+        self.client
+            .get(self.url(path))
+            .send()
+            .await
+            .expect("GET sent")
+            .json()
+            .await
+            .unwrap_or_default()
+    }
+
     pub async fn post_flight(&self, origin: &str, destination: &str, number: &str) -> Created {
         let body = json!({"origin": origin, "destination": destination, "flightNumber": number});
         self.send(reqwest::Method::POST, "/api/flights", body)
