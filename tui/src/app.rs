@@ -2,7 +2,8 @@
 //! as a [`Msg`], changes the state, and may ask for I/O as [`Effect`]s that the runtime carries out
 //! off the UI task. Nothing here touches a terminal or the network, so all of it is testable.
 
-use crate::api::ApiError;
+use crate::client::ClientError;
+use crate::counts;
 use crate::form::{Form, FormKind, FormOutcome};
 use crate::theme::{Theme, Tone};
 use crate::ui;
@@ -10,7 +11,7 @@ use crossterm::event::{
     KeyCode, KeyEvent, KeyEventKind, KeyModifiers, MouseButton, MouseEvent, MouseEventKind,
 };
 use flightdeck_core::contract::{AuditEntry, Flight, Passenger};
-use flightdeck_core::{DomainError, FlightStatus, PassengerStatus};
+use flightdeck_core::{checks, DomainError, FlightStatus, PassengerStatus};
 use ratatui::layout::{Position, Rect};
 use std::collections::HashMap;
 use std::time::Duration;
@@ -330,7 +331,7 @@ impl Command {
 /// A command's result as the runtime reports it.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Done {
-    pub result: Result<String, ApiError>,
+    pub result: Result<String, ClientError>,
     pub new_flight: Option<Uuid>,
     pub new_passenger: Option<Uuid>,
     /// The flight or passenger as the read that confirmed the change saw it: shown at once,
@@ -345,8 +346,8 @@ pub enum Msg {
     Mouse(MouseEvent),
     Paste(String),
     Resize(u16, u16),
-    Flights(Result<Vec<Flight>, ApiError>),
-    Passengers(Uuid, Result<Vec<Passenger>, ApiError>),
+    Flights(Result<Vec<Flight>, ClientError>),
+    Passengers(Uuid, Result<Vec<Passenger>, ClientError>),
     AuditSnapshot(Vec<AuditEntry>),
     Audit(AuditEntry),
     Feed(FeedEvent),
@@ -410,82 +411,6 @@ pub struct App {
     select_flight: Option<Uuid>,
     select_passenger: Option<Uuid>,
     flight_numbers: HashMap<Uuid, String>,
-}
-
-/// Why the rules forbid disembarking now, from what is known of the flight. A flight whose every
-/// passenger has boarded may disembark even when its status lags: an original server can leave
-/// such a flight "Waiting for boarding" for ever.
-pub fn disembark_refusal(f: &Flight) -> Option<DomainError> {
-    let flight = f.flight_number.clone();
-    match f.status {
-        FlightStatus::Disembarked | FlightStatus::Arrived => {
-            return Some(DomainError::AlreadyDisembarked {
-                flight,
-                status: f.status,
-            })
-        }
-        FlightStatus::AllBoarded => return None,
-        _ => {}
-    }
-    let (total, boarded) = match (f.passenger_count, f.boarded_count) {
-        (Some(t), Some(b)) => (t as usize, b as usize),
-        // Counts unknown: the server decides.
-        _ => return None,
-    };
-    if total == 0 {
-        Some(DomainError::NoPassengers { flight })
-    } else if boarded < total {
-        Some(DomainError::NotAllBoarded {
-            flight,
-            boarded,
-            total,
-        })
-    } else {
-        None
-    }
-}
-
-/// Why a flight cannot land now.
-pub fn land_refusal(f: &Flight) -> Option<DomainError> {
-    (f.status != FlightStatus::Disembarked).then(|| DomainError::NotDisembarked {
-        flight: f.flight_number.clone(),
-        status: f.status,
-    })
-}
-
-/// Why a flight takes no more passengers now.
-pub fn add_passenger_refusal(f: &Flight) -> Option<DomainError> {
-    matches!(f.status, FlightStatus::Disembarked | FlightStatus::Arrived).then(|| {
-        DomainError::BoardingClosed {
-            flight: f.flight_number.clone(),
-            status: f.status,
-        }
-    })
-}
-
-/// Why a flight's details cannot change now.
-pub fn edit_refusal(f: &Flight) -> Option<DomainError> {
-    matches!(f.status, FlightStatus::Disembarked | FlightStatus::Arrived).then(|| {
-        DomainError::DetailsFrozen {
-            flight: f.flight_number.clone(),
-            status: f.status,
-        }
-    })
-}
-
-/// Why a passenger cannot board now.
-pub fn board_refusal(p: &Passenger) -> Option<DomainError> {
-    (p.status != PassengerStatus::CheckedIn).then(|| DomainError::AlreadyBoarded {
-        passenger: p.name.clone(),
-        status: p.status,
-    })
-}
-
-/// Why a passenger cannot be renamed now.
-pub fn rename_refusal(p: &Passenger) -> Option<DomainError> {
-    (p.status == PassengerStatus::Arrived).then(|| DomainError::NameFrozen {
-        passenger: p.name.clone(),
-    })
 }
 
 const TOAST_OK: Duration = Duration::from_secs(5);
@@ -643,7 +568,7 @@ impl App {
         vec![Effect::LoadPassengers(id)]
     }
 
-    fn backend_error(&mut self, err: &ApiError) {
+    fn backend_error(&mut self, err: &ClientError) {
         self.last_error = Some(err.to_string());
         if err.is_connection() {
             if self.feed == Feed::Polling || self.feed == Feed::Starting {
@@ -657,7 +582,7 @@ impl App {
         }
     }
 
-    fn on_flights(&mut self, result: Result<Vec<Flight>, ApiError>) -> Vec<Effect> {
+    fn on_flights(&mut self, result: Result<Vec<Flight>, ClientError>) -> Vec<Effect> {
         self.loads.flights = false;
         let mut effects = vec![];
         if std::mem::take(&mut self.loads.flights_again) {
@@ -709,7 +634,7 @@ impl App {
     fn on_passengers(
         &mut self,
         flight: Uuid,
-        result: Result<Vec<Passenger>, ApiError>,
+        result: Result<Vec<Passenger>, ClientError>,
     ) -> Vec<Effect> {
         self.loads.passengers = None;
         let mut effects = vec![];
@@ -742,15 +667,8 @@ impl App {
 
     /// The passenger list just read is newer than the flight list's counts.
     fn update_counts(&mut self, flight: Uuid) {
-        let total = self.passengers.len() as u32;
-        let boarded = self
-            .passengers
-            .iter()
-            .filter(|p| p.status != PassengerStatus::CheckedIn)
-            .count() as u32;
         if let Some(f) = self.flights.iter_mut().find(|f| f.id == flight) {
-            f.passenger_count = Some(total);
-            f.boarded_count = Some(boarded);
+            counts::fill(f, &self.passengers);
         }
     }
 
@@ -1224,21 +1142,25 @@ impl App {
             (KeyCode::Char('e' | 'a' | 'd' | 'l' | 'x') | KeyCode::Delete, None) => {
                 self.no_flight()
             }
-            (KeyCode::Char('e'), Some(f)) => match edit_refusal(&f) {
-                Some(why) => self.refuse(why),
-                None => {
-                    self.overlay = Some(Overlay::Form(Form::new(FormKind::EditFlight(f))));
-                    vec![]
+            (KeyCode::Char('e'), Some(f)) => {
+                match checks::change_details(&f.flight_number, f.status) {
+                    Err(why) => self.refuse(why),
+                    Ok(()) => {
+                        self.overlay = Some(Overlay::Form(Form::new(FormKind::EditFlight(f))));
+                        vec![]
+                    }
                 }
-            },
+            }
             (KeyCode::Char('a'), Some(f)) => self.add_passenger(f),
-            (KeyCode::Char('d'), Some(f)) => match self.disembark_refusal(&f) {
-                Some(why) => self.refuse(why),
-                None => self.run(Command::Disembark(f)),
-            },
-            (KeyCode::Char('l'), Some(f)) => match land_refusal(&f) {
-                Some(why) => self.refuse(why),
-                None => self.run(Command::Land(f)),
+            (KeyCode::Char('d'), Some(f)) => {
+                match checks::disembark(&f.flight_number, f.status, counts::reported(&f)) {
+                    Err(why) => self.refuse(why),
+                    Ok(()) => self.run(Command::Disembark(f)),
+                }
+            }
+            (KeyCode::Char('l'), Some(f)) => match checks::land(&f.flight_number, f.status) {
+                Err(why) => self.refuse(why),
+                Ok(()) => self.run(Command::Land(f)),
             },
             (KeyCode::Char('x') | KeyCode::Delete, Some(f)) => {
                 self.overlay = Some(Overlay::ConfirmDelete(f));
@@ -1249,18 +1171,13 @@ impl App {
     }
 
     fn add_passenger(&mut self, flight: Flight) -> Vec<Effect> {
-        match add_passenger_refusal(&flight) {
-            Some(why) => self.refuse(why),
-            None => {
+        match checks::add_passenger(&flight.flight_number, flight.status) {
+            Err(why) => self.refuse(why),
+            Ok(()) => {
                 self.overlay = Some(Overlay::Form(Form::new(FormKind::AddPassenger(flight))));
                 vec![]
             }
         }
-    }
-
-    /// Why the rules forbid disembarking now, from what the console knows.
-    pub fn disembark_refusal(&self, f: &Flight) -> Option<DomainError> {
-        disembark_refusal(f)
     }
 
     fn passengers_flight(&self) -> Option<Flight> {
@@ -1280,7 +1197,7 @@ impl App {
                 Tone::Info,
             ),
             (KeyCode::Char('b') | KeyCode::Enter, Some(p)) => {
-                if let Some(why) = board_refusal(&p) {
+                if let Err(why) = checks::board(&p.name, p.status) {
                     return self.refuse(why);
                 }
                 let flight = self
@@ -1293,7 +1210,7 @@ impl App {
                 })
             }
             (KeyCode::Char('e'), Some(p)) => {
-                if let Some(why) = rename_refusal(&p) {
+                if let Err(why) = checks::rename(&p.name, p.status) {
                     return self.refuse(why);
                 }
                 self.overlay = Some(Overlay::Form(Form::new(FormKind::RenamePassenger(p))));

@@ -1,10 +1,10 @@
 //! Flightdeck's terminal operator console: flights, passengers and a live audit log over the
 //! original HTTP contract, on an embedded backend, a remote one, or the original services.
 
-pub mod api;
 pub mod app;
 pub mod cli;
-pub mod commands;
+pub mod client;
+pub mod counts;
 pub mod demo;
 #[cfg(feature = "embedded")]
 pub mod embedded;
@@ -13,5 +13,6 @@ pub mod keys;
 pub mod live;
 pub mod panes;
 pub mod runtime;
+pub mod sender;
 pub mod theme;
 pub mod ui;

@@ -9,9 +9,9 @@ use crossterm::event::{
 use crossterm::terminal::{
     disable_raw_mode, enable_raw_mode, EnterAlternateScreen, LeaveAlternateScreen,
 };
-use flightdeck_tui::api::{Api, Endpoints};
 use flightdeck_tui::app::{App, Mode};
 use flightdeck_tui::cli::{Cli, DemoArgs, Sub, Target};
+use flightdeck_tui::client::{Client, Endpoints};
 use flightdeck_tui::demo::load::Shape;
 use flightdeck_tui::demo::script::Script;
 use flightdeck_tui::demo::visible::Director;
@@ -88,7 +88,7 @@ async fn run(
             ));
         }
     };
-    let api = Api::with_token(endpoints, cli.token.as_deref())?;
+    let client = Client::with_token(endpoints, cli.token.as_deref())?;
     let result = match (&demo, script) {
         (Some(args), _) if args.is_load() => {
             let shape = Shape {
@@ -96,17 +96,20 @@ async fn run(
                 passengers: args.passengers.unwrap_or(3),
                 concurrency: args.concurrency.unwrap_or(4),
             };
-            Ok(flightdeck_tui::demo::load::run(&api, shape, args.json, &mut stdout()).await)
+            Ok(flightdeck_tui::demo::load::run(&client, shape, args.json, &mut stdout()).await)
         }
         (Some(args), Some(script)) if args.headless => {
-            Ok(flightdeck_tui::demo::headless::run(&api, &script, args.json, &mut stdout()).await)
+            Ok(
+                flightdeck_tui::demo::headless::run(&client, &script, args.json, &mut stdout())
+                    .await,
+            )
         }
         (Some(args), Some(script)) => {
             let mut director = Director::new(script, args.speed, args.exit);
-            let result = console(&cli, api, mode, Some(&mut director)).await;
+            let result = console(&cli, client, mode, Some(&mut director)).await;
             result.map(|()| !director.failed())
         }
-        _ => console(&cli, api, mode, None).await.map(|()| true),
+        _ => console(&cli, client, mode, None).await.map(|()| true),
     };
     #[cfg(feature = "embedded")]
     if let Some(backend) = embedded {
@@ -117,7 +120,7 @@ async fn run(
 
 async fn console(
     cli: &Cli,
-    api: Api,
+    client: Client,
     mode: Mode,
     director: Option<&mut Director>,
 ) -> color_eyre::Result<()> {
@@ -125,7 +128,7 @@ async fn console(
     let size = terminal.size()?;
     let app = App::new(
         Theme::from_env(),
-        api.describe(),
+        client.describe(),
         mode,
         Rect::new(0, 0, size.width, size.height),
     );
@@ -135,7 +138,7 @@ async fn console(
     let result = flightdeck_tui::runtime::run_directed(
         &mut terminal,
         app,
-        api,
+        client,
         cli.poll_interval,
         tx,
         rx,

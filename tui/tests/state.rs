@@ -4,8 +4,8 @@ mod support;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseButton, MouseEvent, MouseEventKind};
 use flightdeck_core::{EventTypeOperation, FlightStatus, PassengerStatus};
-use flightdeck_tui::api::ApiError;
 use flightdeck_tui::app::{AuditKind, Command, Done, Effect, Focus, Msg, Overlay};
+use flightdeck_tui::client::ClientError;
 use flightdeck_tui::theme::{Theme, Tone};
 use serde_json::json;
 use support::fixtures::*;
@@ -85,7 +85,7 @@ fn a_server_refusal_is_shown_in_its_own_words_and_success_names_the_flight() {
     let effects = app.update(ch('d'));
     assert_eq!(runs(&effects).len(), 1);
     let effects = app.update(Msg::Done(Done {
-        result: Err(ApiError::Refused(
+        result: Err(ClientError::Refused(
             "Flight with id 'x' does not exist, so can't create passenger on that flight!".into(),
         )),
         new_flight: None,
