@@ -2,8 +2,8 @@
 //! resumed from the last entry seen after any break, with a capped backoff between attempts;
 //! polling `auditlog/all` where the stream answers 404 (an original deployment).
 
-use crate::app::{FeedEvent, Msg};
 use crate::client::{Client, ClientError};
+use crate::msg::{FeedEvent, Msg};
 use flightdeck_core::contract::AuditEntry;
 use futures_util::StreamExt;
 use std::time::Duration;

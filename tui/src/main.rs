@@ -9,12 +9,13 @@ use crossterm::event::{
 use crossterm::terminal::{
     disable_raw_mode, enable_raw_mode, EnterAlternateScreen, LeaveAlternateScreen,
 };
-use flightdeck_tui::app::{App, Mode};
 use flightdeck_tui::cli::{Cli, DemoArgs, Sub, Target};
 use flightdeck_tui::client::{Client, Endpoints};
+use flightdeck_tui::console::Console;
 use flightdeck_tui::demo::load::Shape;
 use flightdeck_tui::demo::script::Script;
 use flightdeck_tui::demo::visible::Director;
+use flightdeck_tui::status_bar::Mode;
 use flightdeck_tui::theme::Theme;
 use ratatui::backend::CrosstermBackend;
 use ratatui::layout::Rect;
@@ -36,7 +37,7 @@ fn main() -> color_eyre::Result<()> {
     let script = match &demo {
         Some(args) if !args.is_load() => {
             let parsed = match &args.script {
-                Some(path) => flightdeck_tui::demo::script::load(path),
+                Some(path) => flightdeck_tui::demo::parse::load(path),
                 None => flightdeck_tui::demo::tour(),
             };
             match parsed {
@@ -126,7 +127,7 @@ async fn console(
 ) -> color_eyre::Result<()> {
     let mut terminal = setup()?;
     let size = terminal.size()?;
-    let app = App::new(
+    let state = Console::new(
         Theme::from_env(),
         client.describe(),
         mode,
@@ -137,7 +138,7 @@ async fn console(
     flightdeck_tui::runtime::spawn_signals(tx.clone());
     let result = flightdeck_tui::runtime::run_directed(
         &mut terminal,
-        app,
+        state,
         client,
         cli.poll_interval,
         tx,

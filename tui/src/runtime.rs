@@ -2,10 +2,12 @@
 //! reach it over a channel, and every request runs in a task of its own. The loop sleeps until a
 //! message comes and draws only after something changed.
 
-use crate::app::{App, Effect, Msg};
 use crate::client::Client;
+use crate::console::Console;
 use crate::demo::visible::Director;
 use crate::live;
+use crate::msg::{Effect, Msg};
+use crate::query::Query;
 use crate::sender;
 use crossterm::event::{Event, KeyEventKind};
 use ratatui::backend::Backend;
@@ -85,7 +87,7 @@ fn carry_out(effect: Effect, client: &Client, tx: &UnboundedSender<Msg>) {
 /// Runs the console until the operator quits.
 pub async fn run<B: Backend>(
     terminal: &mut Terminal<B>,
-    app: App,
+    console: Console,
     client: Client,
     poll_interval: Duration,
     tx: UnboundedSender<Msg>,
@@ -94,13 +96,13 @@ pub async fn run<B: Backend>(
 where
     B::Error: Send + Sync + 'static,
 {
-    run_directed(terminal, app, client, poll_interval, tx, rx, None).await
+    run_directed(terminal, console, client, poll_interval, tx, rx, None).await
 }
 
 /// Runs the console, with a demo director pressing keys into it when one is given.
 pub async fn run_directed<B: Backend>(
     terminal: &mut Terminal<B>,
-    mut app: App,
+    mut console: Console,
     client: Client,
     poll_interval: Duration,
     tx: UnboundedSender<Msg>,
@@ -111,24 +113,24 @@ where
     B::Error: Send + Sync + 'static,
 {
     tokio::spawn(live::follow(client.clone(), tx.clone(), poll_interval));
-    for effect in app.start() {
+    for effect in console.start() {
         carry_out(effect, &client, &tx);
     }
     let size = terminal.size()?;
-    app.update(Msg::Resize(size.width, size.height));
+    console.update(Msg::Resize(size.width, size.height));
     let draw = |terminal: &mut Terminal<B>,
-                app: &App,
+                console: &Console,
                 director: &Option<&mut Director>|
      -> Result<(), B::Error> {
         terminal.draw(|f| {
-            crate::ui::draw(f, app);
+            console.draw(f);
             if let Some(d) = director {
-                d.draw(f, app);
+                d.draw(f, console.theme());
             }
         })?;
         Ok(())
     };
-    draw(terminal, &app, &director)?;
+    draw(terminal, &console, &director)?;
     loop {
         // The director wakes the loop only for its pacing and its deadlines; otherwise the
         // loop sleeps until a message comes, as without it.
@@ -144,12 +146,12 @@ where
         let mut pending = first;
         loop {
             if let Some(msg) = pending.take() {
-                let to_app = match director.as_deref_mut() {
-                    Some(d) => d.intercept(&msg, &mut app),
+                let to_console = match director.as_deref_mut() {
+                    Some(d) => d.intercept(&msg),
                     None => true,
                 };
-                if to_app {
-                    effects.extend(app.update(msg));
+                if to_console {
+                    effects.extend(console.update(msg));
                 }
             }
             // Take whatever else is waiting before drawing: a burst of events costs one frame.
@@ -162,15 +164,21 @@ where
             }
         }
         if let Some(d) = director.as_deref_mut() {
-            effects.extend(d.drive(&mut app));
+            // The director presses one key at a time and looks at what it did before the next.
+            while !console.wants_to_quit() {
+                let Some(key) = d.next_key(&console) else {
+                    break;
+                };
+                effects.extend(console.update(Msg::Key(key)));
+            }
         }
-        if app.quit {
+        if console.wants_to_quit() || director.as_ref().is_some_and(|d| d.wants_to_quit()) {
             break;
         }
         for effect in effects {
             carry_out(effect, &client, &tx);
         }
-        draw(terminal, &app, &director)?;
+        draw(terminal, &console, &director)?;
     }
     Ok(())
 }

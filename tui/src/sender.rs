@@ -3,8 +3,8 @@
 //! original services are eventually consistent, so there the reads go on, with growing pauses,
 //! until the change shows or the time is up.
 
-use crate::app::{Command, Done};
 use crate::client::{Client, ClientError};
+use crate::msg::{Command, Done};
 use flightdeck_core::contract::{
     CreateFlight, CreatePassenger, Flight, Passenger, UpdateFlight, UpdatePassenger,
 };

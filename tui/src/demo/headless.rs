@@ -3,9 +3,9 @@
 //! it holds or its timeout passes. One line (or one JSON object) per step, a summary last.
 
 use super::script::{audit_matches, Action, Expectation, Script, Step, StepKind};
-use crate::app::Command;
 use crate::client::{Client, ClientError};
 use crate::counts;
+use crate::msg::Command;
 use crate::sender;
 use flightdeck_core::checks;
 use flightdeck_core::contract::{Flight, Passenger};

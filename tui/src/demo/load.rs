@@ -2,8 +2,8 @@
 //! operator takes the next flight and carries it through create, check-in, boarding one by one,
 //! disembark, land and delete, timing every command from request to confirmed read-back.
 
-use crate::app::Command;
 use crate::client::Client;
+use crate::msg::{Command, Done};
 use crate::sender;
 use flightdeck_core::contract::Flight;
 use flightdeck_core::FlightStatus;
@@ -28,7 +28,7 @@ struct Operator {
 }
 
 impl Operator {
-    async fn command(&mut self, command: Command) -> Result<crate::app::Done, String> {
+    async fn command(&mut self, command: Command) -> Result<Done, String> {
         let what = command.describe();
         let t = Instant::now();
         let done = sender::send(&self.client, command).await;
