@@ -20,7 +20,11 @@ use flightdeck_tui::theme::Theme;
 use ratatui::backend::CrosstermBackend;
 use ratatui::layout::Rect;
 use ratatui::Terminal;
-use std::io::{stdout, Stdout};
+use std::io::{stdout, IsTerminal, Stdout};
+
+const NOT_A_TERMINAL: &str =
+    "flightdeck: stdin or stdout is not a terminal, and the console needs \
+one; without a screen, try `flightdeck demo --headless`";
 
 fn main() -> color_eyre::Result<()> {
     color_eyre::install()?;
@@ -50,6 +54,13 @@ fn main() -> color_eyre::Result<()> {
         }
         _ => None,
     };
+    // Raw mode on a pipe fails deep inside the terminal library with an OS error; say what is
+    // wrong and what works without a screen, before any backend starts.
+    let needs_screen = demo.as_ref().is_none_or(|args| !args.headless);
+    if needs_screen && !(std::io::stdin().is_terminal() && stdout().is_terminal()) {
+        eprintln!("{NOT_A_TERMINAL}");
+        std::process::exit(2);
+    }
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
