@@ -3,6 +3,7 @@
 //! state. Every rule spans a flight and its passengers, so one stream and one append check and
 //! apply each rule atomically.
 
+use crate::checks::{self, PassengerCounts};
 use crate::error::DomainError;
 use crate::event::Event;
 use crate::status::{FlightStatus, PassengerStatus};
@@ -92,10 +93,12 @@ pub enum Action {
 
 impl Flight {
     pub fn boarded(&self) -> usize {
-        self.passengers
-            .iter()
-            .filter(|p| p.status != PassengerStatus::CheckedIn)
-            .count()
+        self.counts().boarded
+    }
+
+    /// The counts a client sees of this flight, the ones the early checks go by.
+    pub fn counts(&self) -> PassengerCounts {
+        PassengerCounts::of(self.passengers.iter().map(|p| p.status))
     }
 
     pub fn passenger(&self, id: Uuid) -> Option<&Passenger> {
@@ -215,52 +218,31 @@ fn update_flight(
 }
 
 fn change_details(flight: &Flight, d: FlightDetails) -> Result<Vec<Event>, DomainError> {
-    match flight.status {
-        FlightStatus::WaitingForBoarding | FlightStatus::AllBoarded => {
-            Ok(vec![Event::FlightDetailsChanged {
-                flight_id: flight.id,
-                origin: d.origin,
-                destination: d.destination,
-                flight_number: d.flight_number,
-            }])
-        }
-        status => Err(DomainError::DetailsFrozen {
-            flight: flight.name(),
-            status,
-        }),
-    }
+    checks::change_details(&flight.details.flight_number, flight.status)?;
+    Ok(vec![Event::FlightDetailsChanged {
+        flight_id: flight.id,
+        origin: d.origin,
+        destination: d.destination,
+        flight_number: d.flight_number,
+    }])
 }
 
 fn disembark(flight: &Flight) -> Result<Vec<Event>, DomainError> {
-    match flight.status {
-        FlightStatus::AllBoarded => Ok(vec![Event::FlightDisembarked {
-            flight_id: flight.id,
-        }]),
-        FlightStatus::Disembarked | FlightStatus::Arrived => Err(DomainError::AlreadyDisembarked {
-            flight: flight.name(),
-            status: flight.status,
-        }),
-        _ if flight.passengers.is_empty() => Err(DomainError::NoPassengers {
-            flight: flight.name(),
-        }),
-        _ => Err(DomainError::NotAllBoarded {
-            flight: flight.name(),
-            boarded: flight.boarded(),
-            total: flight.passengers.len(),
-        }),
-    }
+    checks::disembark(
+        &flight.details.flight_number,
+        flight.status,
+        Some(flight.counts()),
+    )?;
+    Ok(vec![Event::FlightDisembarked {
+        flight_id: flight.id,
+    }])
 }
 
 fn land(flight: &Flight) -> Result<Vec<Event>, DomainError> {
-    match flight.status {
-        FlightStatus::Disembarked => Ok(vec![Event::FlightLanded {
-            flight_id: flight.id,
-        }]),
-        status => Err(DomainError::NotDisembarked {
-            flight: flight.name(),
-            status,
-        }),
-    }
+    checks::land(&flight.details.flight_number, flight.status)?;
+    Ok(vec![Event::FlightLanded {
+        flight_id: flight.id,
+    }])
 }
 
 fn add_passenger(
@@ -272,24 +254,21 @@ fn add_passenger(
     if flight.passenger(passenger_id).is_some() {
         return Err(DomainError::PassengerExists(passenger_id));
     }
+    checks::add_passenger(&flight.details.flight_number, flight.status)?;
     let checked_in = Event::PassengerCheckedIn {
         flight_id: flight.id,
         passenger_id,
         name,
     };
-    match flight.status {
-        FlightStatus::WaitingForBoarding => Ok(vec![checked_in]),
-        FlightStatus::AllBoarded => Ok(vec![
+    if flight.status == FlightStatus::AllBoarded {
+        return Ok(vec![
             checked_in,
             Event::FlightBoardingReopened {
                 flight_id: flight.id,
             },
-        ]),
-        status => Err(DomainError::BoardingClosed {
-            flight: flight.name(),
-            status,
-        }),
+        ]);
     }
+    Ok(vec![checked_in])
 }
 
 fn update_passenger(
@@ -310,16 +289,14 @@ fn update_passenger(
     match status.filter(|s| *s != passenger.status) {
         None => match rename {
             None => Ok(vec![]),
-            Some(_) if passenger.status == PassengerStatus::Arrived => {
-                Err(DomainError::NameFrozen {
-                    passenger: passenger.name.clone(),
-                })
+            Some(name) => {
+                checks::rename(&passenger.name, passenger.status)?;
+                Ok(vec![Event::PassengerRenamed {
+                    flight_id: flight.id,
+                    passenger_id,
+                    name,
+                }])
             }
-            Some(name) => Ok(vec![Event::PassengerRenamed {
-                flight_id: flight.id,
-                passenger_id,
-                name,
-            }]),
         },
         Some(_) if rename.is_some() => Err(DomainError::DetailsAndStatusTogether {
             flight: flight.name(),
@@ -339,12 +316,7 @@ fn update_passenger(
 }
 
 fn board(flight: &Flight, passenger: &Passenger) -> Result<Vec<Event>, DomainError> {
-    if passenger.status != PassengerStatus::CheckedIn {
-        return Err(DomainError::AlreadyBoarded {
-            passenger: passenger.name.clone(),
-            status: passenger.status,
-        });
-    }
+    checks::board(&passenger.name, passenger.status)?;
     let mut events = vec![Event::PassengerBoarded {
         flight_id: flight.id,
         passenger_id: passenger.id,

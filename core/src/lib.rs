@@ -3,7 +3,9 @@
 //! - [`flight`]: the aggregate as a decider (`decide`, `evolve`).
 //! - [`event`]: the recorded facts and their stable JSON form.
 //! - [`contract`]: the HTTP request and answer types of the original system.
+//! - [`checks`]: the rules a client can check from what it sees, shared with `decide`.
 
+pub mod checks;
 pub mod contract;
 pub mod error;
 pub mod event;
@@ -11,6 +13,7 @@ pub mod flight;
 pub mod status;
 pub mod text;
 
+pub use checks::PassengerCounts;
 pub use error::DomainError;
 pub use event::Event;
 pub use flight::{decide, evolve, replay, Action, Command, FlightState};

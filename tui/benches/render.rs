@@ -7,9 +7,10 @@
 use criterion::{criterion_group, criterion_main, Criterion};
 use flightdeck_core::contract::{AuditEntry, AuditMetaData, Flight, Passenger};
 use flightdeck_core::{EventTypeOperation, FlightStatus, PassengerStatus};
-use flightdeck_tui::app::{App, FeedEvent, Mode, Msg};
+use flightdeck_tui::console::Console;
+use flightdeck_tui::msg::{FeedEvent, Msg};
+use flightdeck_tui::status_bar::Mode;
 use flightdeck_tui::theme::Theme;
-use flightdeck_tui::ui;
 use ratatui::backend::TestBackend;
 use ratatui::layout::Rect;
 use ratatui::Terminal;
@@ -20,15 +21,15 @@ const FLIGHTS: u128 = 10_000;
 const PASSENGERS: u128 = 100_000;
 const AUDIT: u64 = 100_000;
 
-fn loaded(width: u16, height: u16) -> App {
-    let mut app = App::new(
+fn loaded(width: u16, height: u16) -> Console {
+    let mut console = Console::new(
         Theme::from_env(),
         "http://127.0.0.1:8080/api".into(),
         Mode::Embedded,
         Rect::new(0, 0, width, height),
     );
-    app.start();
-    app.update(Msg::Feed(FeedEvent::Live));
+    console.start();
+    console.update(Msg::Feed(FeedEvent::Live));
     let flights = (0..FLIGHTS)
         .map(|n| Flight {
             id: Uuid::from_u128(n + 1),
@@ -40,7 +41,7 @@ fn loaded(width: u16, height: u16) -> App {
             boarded_count: Some(3),
         })
         .collect();
-    app.update(Msg::Flights(Ok(flights)));
+    console.update(Msg::Flights(Ok(flights)));
     let first = Uuid::from_u128(1);
     let passengers = (0..PASSENGERS)
         .map(|n| Passenger {
@@ -54,7 +55,7 @@ fn loaded(width: u16, height: u16) -> App {
             },
         })
         .collect();
-    app.update(Msg::Passengers(first, Ok(passengers)));
+    console.update(Msg::Passengers(first, Ok(passengers)));
     let audit = (1..=AUDIT)
         .map(|p| AuditEntry {
             created: "2026-11-26T19:12:09.123456Z".into(),
@@ -71,19 +72,19 @@ fn loaded(width: u16, height: u16) -> App {
             position: Some(p),
         })
         .collect();
-    app.update(Msg::AuditSnapshot(audit));
-    app
+    console.update(Msg::AuditSnapshot(audit));
+    console
 }
 
 fn full_frame(c: &mut Criterion) {
     for (width, height) in [(200u16, 60u16), (80, 24)] {
-        let app = loaded(width, height);
+        let console = loaded(width, height);
         let mut terminal = Terminal::new(TestBackend::new(width, height)).expect("a test terminal");
         c.bench_function(
             &format!("full frame {width}x{height}, 10k flights, 100k passengers, 100k audit"),
             |b| {
                 b.iter(|| {
-                    terminal.draw(|frame| ui::draw(frame, &app)).expect("drawn");
+                    terminal.draw(|frame| console.draw(frame)).expect("drawn");
                 })
             },
         );

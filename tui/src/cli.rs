@@ -1,6 +1,6 @@
 //! The command line: where the backend is, and how often to poll one without a live stream.
 
-use crate::api::Endpoints;
+use crate::client::Endpoints;
 use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
 use std::time::Duration;

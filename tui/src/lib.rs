@@ -1,17 +1,34 @@
 //! Flightdeck's terminal operator console: flights, passengers and a live audit log over the
 //! original HTTP contract, on an embedded backend, a remote one, or the original services.
+//!
+//! The console is made of components: the three [`panes`] and the [`overlays`], each owning its
+//! data, keys and drawing, under a root ([`console`]) that routes messages and owns what they
+//! share. What they pass around ([`msg`], [`ask`], [`focus`], [`list`], [`keymap`]) and the
+//! screen's arithmetic ([`layout`]) sit in modules that import no component.
 
-pub mod api;
-pub mod app;
+pub mod ask;
 pub mod cli;
-pub mod commands;
+pub mod client;
+pub mod console;
+pub mod counts;
 pub mod demo;
 #[cfg(feature = "embedded")]
 pub mod embedded;
-pub mod form;
-pub mod keys;
+#[cfg(test)]
+mod fixtures;
+pub mod focus;
+pub mod footer;
+pub mod keymap;
+pub mod layout;
+pub mod list;
 pub mod live;
+pub mod msg;
+pub mod overlays;
 pub mod panes;
+pub mod query;
 pub mod runtime;
+pub mod sender;
+pub mod status_bar;
+pub mod text;
 pub mod theme;
-pub mod ui;
+pub mod toast;

@@ -2,8 +2,8 @@
 //! resumed from the last entry seen after any break, with a capped backoff between attempts;
 //! polling `auditlog/all` where the stream answers 404 (an original deployment).
 
-use crate::api::{Api, ApiError};
-use crate::app::{FeedEvent, Msg};
+use crate::client::{Client, ClientError};
+use crate::msg::{FeedEvent, Msg};
 use flightdeck_core::contract::AuditEntry;
 use futures_util::StreamExt;
 use std::time::Duration;
@@ -111,33 +111,33 @@ enum Connect {
     NoStream,
 }
 
-async fn connect(api: &Api, last: Option<u64>) -> Result<Connect, ApiError> {
+async fn connect(client: &Client, last: Option<u64>) -> Result<Connect, ClientError> {
     // Without an id the stream sends only what comes after it opens; positions start at 1, so
     // 0 asks for everything, and nothing committed since the history was read is lost.
-    let response = api
+    let response = client
         .http()
-        .get(api.endpoints().stream())
+        .get(client.endpoints().stream())
         .header(reqwest::header::ACCEPT, "text/event-stream")
         .header("Last-Event-ID", last.unwrap_or(0).to_string())
         .send()
         .await
-        .map_err(|e| ApiError::Unreachable(e.to_string()))?;
+        .map_err(|e| ClientError::Unreachable(e.to_string()))?;
     let status = response.status();
     if status == reqwest::StatusCode::NOT_FOUND {
         return Ok(Connect::NoStream);
     }
     if !status.is_success() {
         let body = response.text().await.unwrap_or_default();
-        return Err(crate::api::status_error(status.as_u16(), &body));
+        return Err(crate::client::status_error(status.as_u16(), &body));
     }
     Ok(Connect::Stream(response))
 }
 
 /// Runs until the UI goes away: history first, then the stream or the poller.
-pub async fn follow(api: Api, tx: UnboundedSender<Msg>, poll_interval: Duration) {
+pub async fn follow(client: Client, tx: UnboundedSender<Msg>, poll_interval: Duration) {
     let mut backoff = Backoff::default();
     let mut last = loop {
-        match api.audit_all().await {
+        match client.audit_all().await {
             Ok(entries) => {
                 let last = entries.iter().filter_map(|e| e.position).max();
                 if !send(&tx, Msg::AuditSnapshot(entries)) {
@@ -156,8 +156,8 @@ pub async fn follow(api: Api, tx: UnboundedSender<Msg>, poll_interval: Duration)
         }
     };
     loop {
-        match connect(&api, last).await {
-            Ok(Connect::NoStream) => return poll(api, tx, poll_interval).await,
+        match connect(&client, last).await {
+            Ok(Connect::NoStream) => return poll(client, tx, poll_interval).await,
             Ok(Connect::Stream(response)) => {
                 backoff.reset();
                 if !send(&tx, Msg::Feed(FeedEvent::Live)) {
@@ -220,10 +220,10 @@ async fn read_stream(
     Some("live stream ended".to_owned())
 }
 
-async fn poll(api: Api, tx: UnboundedSender<Msg>, interval: Duration) {
+async fn poll(client: Client, tx: UnboundedSender<Msg>, interval: Duration) {
     let mut up = false;
     loop {
-        match api.audit_all().await {
+        match client.audit_all().await {
             Ok(entries) => {
                 if !up && !send(&tx, Msg::Feed(FeedEvent::Polling)) {
                     return;

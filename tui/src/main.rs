@@ -9,17 +9,22 @@ use crossterm::event::{
 use crossterm::terminal::{
     disable_raw_mode, enable_raw_mode, EnterAlternateScreen, LeaveAlternateScreen,
 };
-use flightdeck_tui::api::{Api, Endpoints};
-use flightdeck_tui::app::{App, Mode};
 use flightdeck_tui::cli::{Cli, DemoArgs, Sub, Target};
+use flightdeck_tui::client::{Client, Endpoints};
+use flightdeck_tui::console::Console;
 use flightdeck_tui::demo::load::Shape;
 use flightdeck_tui::demo::script::Script;
 use flightdeck_tui::demo::visible::Director;
+use flightdeck_tui::status_bar::Mode;
 use flightdeck_tui::theme::Theme;
 use ratatui::backend::CrosstermBackend;
 use ratatui::layout::Rect;
 use ratatui::Terminal;
-use std::io::{stdout, Stdout};
+use std::io::{stdout, IsTerminal, Stdout};
+
+const NOT_A_TERMINAL: &str =
+    "flightdeck: stdin or stdout is not a terminal, and the console needs \
+one; without a screen, try `flightdeck demo --headless`";
 
 fn main() -> color_eyre::Result<()> {
     color_eyre::install()?;
@@ -36,7 +41,7 @@ fn main() -> color_eyre::Result<()> {
     let script = match &demo {
         Some(args) if !args.is_load() => {
             let parsed = match &args.script {
-                Some(path) => flightdeck_tui::demo::script::load(path),
+                Some(path) => flightdeck_tui::demo::parse::load(path),
                 None => flightdeck_tui::demo::tour(),
             };
             match parsed {
@@ -49,6 +54,13 @@ fn main() -> color_eyre::Result<()> {
         }
         _ => None,
     };
+    // Raw mode on a pipe fails deep inside the terminal library with an OS error; say what is
+    // wrong and what works without a screen, before any backend starts.
+    let needs_screen = demo.as_ref().is_none_or(|args| !args.headless);
+    if needs_screen && !(std::io::stdin().is_terminal() && stdout().is_terminal()) {
+        eprintln!("{NOT_A_TERMINAL}");
+        std::process::exit(2);
+    }
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -88,7 +100,7 @@ async fn run(
             ));
         }
     };
-    let api = Api::with_token(endpoints, cli.token.as_deref())?;
+    let client = Client::with_token(endpoints, cli.token.as_deref())?;
     let result = match (&demo, script) {
         (Some(args), _) if args.is_load() => {
             let shape = Shape {
@@ -96,17 +108,20 @@ async fn run(
                 passengers: args.passengers.unwrap_or(3),
                 concurrency: args.concurrency.unwrap_or(4),
             };
-            Ok(flightdeck_tui::demo::load::run(&api, shape, args.json, &mut stdout()).await)
+            Ok(flightdeck_tui::demo::load::run(&client, shape, args.json, &mut stdout()).await)
         }
         (Some(args), Some(script)) if args.headless => {
-            Ok(flightdeck_tui::demo::headless::run(&api, &script, args.json, &mut stdout()).await)
+            Ok(
+                flightdeck_tui::demo::headless::run(&client, &script, args.json, &mut stdout())
+                    .await,
+            )
         }
         (Some(args), Some(script)) => {
             let mut director = Director::new(script, args.speed, args.exit);
-            let result = console(&cli, api, mode, Some(&mut director)).await;
+            let result = console(&cli, client, mode, Some(&mut director)).await;
             result.map(|()| !director.failed())
         }
-        _ => console(&cli, api, mode, None).await.map(|()| true),
+        _ => console(&cli, client, mode, None).await.map(|()| true),
     };
     #[cfg(feature = "embedded")]
     if let Some(backend) = embedded {
@@ -117,15 +132,15 @@ async fn run(
 
 async fn console(
     cli: &Cli,
-    api: Api,
+    client: Client,
     mode: Mode,
     director: Option<&mut Director>,
 ) -> color_eyre::Result<()> {
     let mut terminal = setup()?;
     let size = terminal.size()?;
-    let app = App::new(
+    let state = Console::new(
         Theme::from_env(),
-        api.describe(),
+        client.describe(),
         mode,
         Rect::new(0, 0, size.width, size.height),
     );
@@ -134,8 +149,8 @@ async fn console(
     flightdeck_tui::runtime::spawn_signals(tx.clone());
     let result = flightdeck_tui::runtime::run_directed(
         &mut terminal,
-        app,
-        api,
+        state,
+        client,
         cli.poll_interval,
         tx,
         rx,

@@ -2,11 +2,13 @@
 //! reach it over a channel, and every request runs in a task of its own. The loop sleeps until a
 //! message comes and draws only after something changed.
 
-use crate::api::Api;
-use crate::app::{App, Effect, Msg};
-use crate::commands;
+use crate::client::Client;
+use crate::console::Console;
 use crate::demo::visible::Director;
 use crate::live;
+use crate::msg::{Effect, Msg};
+use crate::query::Query;
+use crate::sender;
 use crossterm::event::{Event, KeyEventKind};
 use ratatui::backend::Backend;
 use ratatui::Terminal;
@@ -54,23 +56,23 @@ pub fn spawn_signals(tx: UnboundedSender<Msg>) {
     });
 }
 
-fn carry_out(effect: Effect, api: &Api, tx: &UnboundedSender<Msg>) {
-    let api = api.clone();
+fn carry_out(effect: Effect, client: &Client, tx: &UnboundedSender<Msg>) {
+    let client = client.clone();
     let tx = tx.clone();
     match effect {
         Effect::LoadFlights => {
             tokio::spawn(async move {
-                let _ = tx.send(Msg::Flights(load_flights(&api).await));
+                let _ = tx.send(Msg::Flights(client.flights_with_counts().await));
             });
         }
         Effect::LoadPassengers(id) => {
             tokio::spawn(async move {
-                let _ = tx.send(Msg::Passengers(id, api.passengers_of(id).await));
+                let _ = tx.send(Msg::Passengers(id, client.passengers_of(id).await));
             });
         }
         Effect::Run(command) => {
             tokio::spawn(async move {
-                let _ = tx.send(Msg::Done(commands::execute(&api, command).await));
+                let _ = tx.send(Msg::Done(sender::send(&client, command).await));
             });
         }
         Effect::ExpireToast { seq, after } => {
@@ -82,36 +84,11 @@ fn carry_out(effect: Effect, api: &Api, tx: &UnboundedSender<Msg>) {
     }
 }
 
-/// The flights with their passenger counts. An original server has no counts in its list, so
-/// there each flight's passengers are read, a few at a time.
-pub async fn load_flights(
-    api: &Api,
-) -> Result<Vec<flightdeck_core::contract::Flight>, crate::api::ApiError> {
-    let mut flights = api.flights().await?;
-    let missing: Vec<usize> = (0..flights.len())
-        .filter(|&i| flights[i].passenger_count.is_none() || flights[i].boarded_count.is_none())
-        .collect();
-    for chunk in missing.chunks(8) {
-        let reads = chunk.iter().map(|&i| api.passengers_of(flights[i].id));
-        let results = futures_util::future::join_all(reads).await;
-        for (&i, result) in chunk.iter().zip(results) {
-            let passengers = result?;
-            let boarded = passengers
-                .iter()
-                .filter(|p| p.status != flightdeck_core::PassengerStatus::CheckedIn)
-                .count();
-            flights[i].passenger_count = Some(passengers.len() as u32);
-            flights[i].boarded_count = Some(boarded as u32);
-        }
-    }
-    Ok(flights)
-}
-
 /// Runs the console until the operator quits.
 pub async fn run<B: Backend>(
     terminal: &mut Terminal<B>,
-    app: App,
-    api: Api,
+    console: Console,
+    client: Client,
     poll_interval: Duration,
     tx: UnboundedSender<Msg>,
     rx: mpsc::UnboundedReceiver<Msg>,
@@ -119,14 +96,14 @@ pub async fn run<B: Backend>(
 where
     B::Error: Send + Sync + 'static,
 {
-    run_directed(terminal, app, api, poll_interval, tx, rx, None).await
+    run_directed(terminal, console, client, poll_interval, tx, rx, None).await
 }
 
 /// Runs the console, with a demo director pressing keys into it when one is given.
 pub async fn run_directed<B: Backend>(
     terminal: &mut Terminal<B>,
-    mut app: App,
-    api: Api,
+    mut console: Console,
+    client: Client,
     poll_interval: Duration,
     tx: UnboundedSender<Msg>,
     mut rx: mpsc::UnboundedReceiver<Msg>,
@@ -135,25 +112,25 @@ pub async fn run_directed<B: Backend>(
 where
     B::Error: Send + Sync + 'static,
 {
-    tokio::spawn(live::follow(api.clone(), tx.clone(), poll_interval));
-    for effect in app.start() {
-        carry_out(effect, &api, &tx);
+    tokio::spawn(live::follow(client.clone(), tx.clone(), poll_interval));
+    for effect in console.start() {
+        carry_out(effect, &client, &tx);
     }
     let size = terminal.size()?;
-    app.update(Msg::Resize(size.width, size.height));
+    console.update(Msg::Resize(size.width, size.height));
     let draw = |terminal: &mut Terminal<B>,
-                app: &App,
+                console: &Console,
                 director: &Option<&mut Director>|
      -> Result<(), B::Error> {
         terminal.draw(|f| {
-            crate::ui::draw(f, app);
+            console.draw(f);
             if let Some(d) = director {
-                d.draw(f, app);
+                d.draw(f, console.theme());
             }
         })?;
         Ok(())
     };
-    draw(terminal, &app, &director)?;
+    draw(terminal, &console, &director)?;
     loop {
         // The director wakes the loop only for its pacing and its deadlines; otherwise the
         // loop sleeps until a message comes, as without it.
@@ -169,12 +146,12 @@ where
         let mut pending = first;
         loop {
             if let Some(msg) = pending.take() {
-                let to_app = match director.as_deref_mut() {
-                    Some(d) => d.intercept(&msg, &mut app),
+                let to_console = match director.as_deref_mut() {
+                    Some(d) => d.intercept(&msg),
                     None => true,
                 };
-                if to_app {
-                    effects.extend(app.update(msg));
+                if to_console {
+                    effects.extend(console.update(msg));
                 }
             }
             // Take whatever else is waiting before drawing: a burst of events costs one frame.
@@ -187,15 +164,21 @@ where
             }
         }
         if let Some(d) = director.as_deref_mut() {
-            effects.extend(d.drive(&mut app));
+            // The director presses one key at a time and looks at what it did before the next.
+            while !console.wants_to_quit() {
+                let Some(key) = d.next_key(&console) else {
+                    break;
+                };
+                effects.extend(console.update(Msg::Key(key)));
+            }
         }
-        if app.quit {
+        if console.wants_to_quit() || director.as_ref().is_some_and(|d| d.wants_to_quit()) {
             break;
         }
         for effect in effects {
-            carry_out(effect, &api, &tx);
+            carry_out(effect, &client, &tx);
         }
-        draw(terminal, &app, &director)?;
+        draw(terminal, &console, &director)?;
     }
     Ok(())
 }

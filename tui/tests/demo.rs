@@ -4,7 +4,7 @@
 
 mod support;
 
-use flightdeck_tui::demo::script::{self, parse};
+use flightdeck_tui::demo::parse::{load, parse};
 use std::process::{Command, Output};
 use std::time::Duration;
 use support::original::OriginalServer;
@@ -177,7 +177,7 @@ flight = "f"
 #[test]
 fn both_examples_and_the_tour_parse() {
     for name in ["boarding.toml", "editing.toml"] {
-        let s = script::load(&example(name)).unwrap();
+        let s = load(&example(name)).unwrap();
         assert!(s.steps.len() >= 8, "{name}");
     }
     let tour = flightdeck_tui::demo::tour().unwrap();

@@ -280,3 +280,29 @@ fn bad_flags_get_a_clear_message() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("expected an http:// URL"), "{err}");
 }
+
+#[test]
+fn without_a_terminal_it_says_so_in_one_line_and_exits_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    for args in [vec![], vec!["demo"]] {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_flightdeck"))
+            .args(&args)
+            .args(["--data-dir", data.to_str().unwrap()])
+            .env_remove("FLIGHTDECK_API")
+            .env("RUST_BACKTRACE", "1")
+            .stdin(std::process::Stdio::null())
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(err.lines().count(), 1, "one line: {err}");
+        assert!(err.contains("not a terminal"), "{err}");
+        assert!(err.contains("flightdeck demo --headless"), "{err}");
+        for noise in ["os error", "backtrace", "Backtrace", "panicked", "Error:"] {
+            assert!(!err.contains(noise), "'{noise}' in: {err}");
+        }
+        assert!(out.stdout.is_empty(), "{args:?}");
+        assert!(!data.exists(), "no backend was started");
+    }
+}

@@ -3,10 +3,13 @@
 //! it holds or its timeout passes. One line (or one JSON object) per step, a summary last.
 
 use super::script::{audit_matches, Action, Expectation, Script, Step, StepKind};
-use crate::api::{Api, ApiError};
-use crate::app::{self, Command};
-use crate::commands;
+use crate::client::{Client, ClientError};
+use crate::counts;
+use crate::msg::Command;
+use crate::sender;
+use flightdeck_core::checks;
 use flightdeck_core::contract::{Flight, Passenger};
+use flightdeck_core::PassengerCounts;
 use serde_json::json;
 use std::collections::HashMap;
 use std::io::Write;
@@ -40,33 +43,18 @@ pub struct Report {
     pub latency: Duration,
 }
 
-/// A flight as the console knows it: with its passenger counts, read one by one where the
-/// backend (an original one) leaves them out.
-pub async fn read_flight(api: &Api, id: Uuid) -> Result<Option<Flight>, ApiError> {
-    let Some(mut flight) = api.flight(id).await? else {
-        return Ok(None);
-    };
-    if flight.passenger_count.is_none() || flight.boarded_count.is_none() {
-        let passengers = api.passengers_of(id).await?;
-        let boarded = passengers
-            .iter()
-            .filter(|p| p.status != flightdeck_core::PassengerStatus::CheckedIn)
-            .count();
-        flight.passenger_count = Some(passengers.len() as u32);
-        flight.boarded_count = Some(boarded as u32);
-    }
-    Ok(Some(flight))
-}
-
-async fn need_flight(api: &Api, id: Uuid, name: &str) -> Result<Flight, String> {
-    read_flight(api, id)
+/// A flight as the console knows it: with its passenger counts.
+async fn need_flight(client: &Client, id: Uuid, name: &str) -> Result<Flight, String> {
+    client
+        .flight_with_counts(id)
         .await
         .map_err(|e| e.to_string())?
         .ok_or_else(|| format!("flight '{name}' is not there"))
 }
 
-async fn need_passenger(api: &Api, id: Uuid, name: &str) -> Result<Passenger, String> {
-    api.passenger(id)
+async fn need_passenger(client: &Client, id: Uuid, name: &str) -> Result<Passenger, String> {
+    client
+        .passenger(id)
         .await
         .map_err(|e| e.to_string())?
         .ok_or_else(|| format!("passenger '{name}' is not there"))
@@ -79,7 +67,7 @@ enum Acted {
     Refused(String),
 }
 
-async fn act(api: &Api, names: &mut Bindings, action: &Action) -> Result<Acted, String> {
+async fn act(client: &Client, names: &mut Bindings, action: &Action) -> Result<Acted, String> {
     let command = match action {
         Action::CreateFlight {
             origin,
@@ -97,8 +85,8 @@ async fn act(api: &Api, names: &mut Bindings, action: &Action) -> Result<Acted, 
             destination,
             number,
         } => {
-            let f = need_flight(api, names.id(flight)?, flight).await?;
-            if let Some(why) = app::edit_refusal(&f) {
+            let f = need_flight(client, names.id(flight)?, flight).await?;
+            if let Err(why) = checks::change_details(&f.flight_number, f.status) {
                 return Ok(Acted::Refused(why.to_string()));
             }
             Command::EditFlight {
@@ -109,8 +97,8 @@ async fn act(api: &Api, names: &mut Bindings, action: &Action) -> Result<Acted, 
             }
         }
         Action::AddPassenger { flight, name, .. } => {
-            let f = need_flight(api, names.id(flight)?, flight).await?;
-            if let Some(why) = app::add_passenger_refusal(&f) {
+            let f = need_flight(client, names.id(flight)?, flight).await?;
+            if let Err(why) = checks::add_passenger(&f.flight_number, f.status) {
                 return Ok(Acted::Refused(why.to_string()));
             }
             Command::AddPassenger {
@@ -119,11 +107,11 @@ async fn act(api: &Api, names: &mut Bindings, action: &Action) -> Result<Acted, 
             }
         }
         Action::Board { passenger } => {
-            let p = need_passenger(api, names.id(passenger)?, passenger).await?;
-            if let Some(why) = app::board_refusal(&p) {
+            let p = need_passenger(client, names.id(passenger)?, passenger).await?;
+            if let Err(why) = checks::board(&p.name, p.status) {
                 return Ok(Acted::Refused(why.to_string()));
             }
-            let flight = api
+            let flight = client
                 .flight(p.flight_id)
                 .await
                 .ok()
@@ -136,8 +124,8 @@ async fn act(api: &Api, names: &mut Bindings, action: &Action) -> Result<Acted, 
             }
         }
         Action::Rename { passenger, name } => {
-            let p = need_passenger(api, names.id(passenger)?, passenger).await?;
-            if let Some(why) = app::rename_refusal(&p) {
+            let p = need_passenger(client, names.id(passenger)?, passenger).await?;
+            if let Err(why) = checks::rename(&p.name, p.status) {
                 return Ok(Acted::Refused(why.to_string()));
             }
             Command::Rename {
@@ -146,24 +134,24 @@ async fn act(api: &Api, names: &mut Bindings, action: &Action) -> Result<Acted, 
             }
         }
         Action::Disembark { flight } => {
-            let f = need_flight(api, names.id(flight)?, flight).await?;
-            if let Some(why) = app::disembark_refusal(&f) {
+            let f = need_flight(client, names.id(flight)?, flight).await?;
+            if let Err(why) = checks::disembark(&f.flight_number, f.status, counts::reported(&f)) {
                 return Ok(Acted::Refused(why.to_string()));
             }
             Command::Disembark(f)
         }
         Action::Land { flight } => {
-            let f = need_flight(api, names.id(flight)?, flight).await?;
-            if let Some(why) = app::land_refusal(&f) {
+            let f = need_flight(client, names.id(flight)?, flight).await?;
+            if let Err(why) = checks::land(&f.flight_number, f.status) {
                 return Ok(Acted::Refused(why.to_string()));
             }
             Command::Land(f)
         }
         Action::Delete { flight } => {
-            Command::Delete(need_flight(api, names.id(flight)?, flight).await?)
+            Command::Delete(need_flight(client, names.id(flight)?, flight).await?)
         }
     };
-    let done = commands::execute(api, command).await;
+    let done = sender::send(client, command).await;
     match done.result {
         Ok(text) => {
             match action {
@@ -181,8 +169,8 @@ async fn act(api: &Api, names: &mut Bindings, action: &Action) -> Result<Acted, 
             }
             Ok(Acted::Done(text))
         }
-        Err(ApiError::Refused(why)) => Ok(Acted::Refused(why)),
-        Err(ApiError::Status { status, message }) if (400..500).contains(&status) => {
+        Err(ClientError::Refused(why)) => Ok(Acted::Refused(why)),
+        Err(ClientError::Status { status, message }) if (400..500).contains(&status) => {
             Ok(Acted::Refused(format!("HTTP {status}: {message}")))
         }
         Err(e) => Err(e.to_string()),
@@ -192,14 +180,14 @@ async fn act(api: &Api, names: &mut Bindings, action: &Action) -> Result<Acted, 
 /// What the read side shows for an expectation: `Ok(text)` when it holds, `Err(text)` with what
 /// was seen instead.
 async fn look(
-    api: &Api,
+    client: &Client,
     names: &Bindings,
     e: &Expectation,
 ) -> Result<Result<String, String>, String> {
-    let read = |e: ApiError| e.to_string();
+    let read = |e: ClientError| e.to_string();
     Ok(match e {
         Expectation::FlightStatus { flight, status } => {
-            match api.flight(names.id(flight)?).await.map_err(read)? {
+            match client.flight(names.id(flight)?).await.map_err(read)? {
                 Some(f) if f.status == *status => {
                     Ok(format!("{} is {}", f.flight_number, status.label()))
                 }
@@ -208,7 +196,7 @@ async fn look(
             }
         }
         Expectation::PassengerStatus { passenger, status } => {
-            match api.passenger(names.id(passenger)?).await.map_err(read)? {
+            match client.passenger(names.id(passenger)?).await.map_err(read)? {
                 Some(p) if p.status == *status => Ok(format!("{} is {}", p.name, status.label())),
                 Some(p) => Err(format!("{} is {}", p.name, p.status.label())),
                 None => Err(format!("passenger '{passenger}' is not there")),
@@ -219,13 +207,14 @@ async fn look(
             count,
             boarded,
         } => {
-            let list = api.passengers_of(names.id(flight)?).await.map_err(read)?;
-            let on = list
-                .iter()
-                .filter(|p| p.status != flightdeck_core::PassengerStatus::CheckedIn)
-                .count() as u32;
-            let seen = format!("{} passengers, {on} boarded", list.len());
-            if list.len() as u32 == *count && boarded.is_none_or(|b| b == on) {
+            let list = client
+                .passengers_of(names.id(flight)?)
+                .await
+                .map_err(read)?;
+            let counts = PassengerCounts::of(list.iter().map(|p| p.status));
+            let on = counts.boarded as u32;
+            let seen = format!("{} passengers, {on} boarded", counts.total);
+            if counts.total as u32 == *count && boarded.is_none_or(|b| b == on) {
                 Ok(seen)
             } else {
                 Err(seen)
@@ -237,7 +226,7 @@ async fn look(
             status,
         } => {
             let id = names.id(about)?;
-            let entries = api.audit_all().await.map_err(read)?;
+            let entries = client.audit_all().await.map_err(read)?;
             match entries
                 .iter()
                 .rev()
@@ -259,9 +248,9 @@ async fn look(
 }
 
 /// Carries out one step; `Ok(outcome)` when it held, `Err(what was seen instead)`.
-pub async fn play(api: &Api, names: &mut Bindings, step: &Step) -> Result<String, String> {
+pub async fn play(client: &Client, names: &mut Bindings, step: &Step) -> Result<String, String> {
     match &step.kind {
-        StepKind::Act { action, refused } => match (act(api, names, action).await?, refused) {
+        StepKind::Act { action, refused } => match (act(client, names, action).await?, refused) {
             (Acted::Done(text), false) => Ok(text),
             (Acted::Refused(why), true) => Ok(format!("refused: {why}")),
             (Acted::Done(text), true) => Err(format!(
@@ -275,7 +264,7 @@ pub async fn play(api: &Api, names: &mut Bindings, step: &Step) -> Result<String
             let deadline = Instant::now() + step.timeout;
             let mut pause = Duration::from_millis(25);
             loop {
-                let seen = match look(api, names, e).await {
+                let seen = match look(client, names, e).await {
                     Ok(Ok(text)) => return Ok(text),
                     Ok(Err(seen)) => seen,
                     Err(err) => err,
@@ -311,14 +300,14 @@ fn line(r: &Report) -> String {
 
 /// Plays the script, writing as it goes; true when every step held. Stops at the first step
 /// that does not hold: later steps build on it.
-pub async fn run(api: &Api, script: &Script, json: bool, out: &mut impl Write) -> bool {
+pub async fn run(client: &Client, script: &Script, json: bool, out: &mut impl Write) -> bool {
     let started = Instant::now();
     let mut names = Bindings::default();
     let mut failed: Option<Report> = None;
     let mut passed = 0usize;
     for step in &script.steps {
         let t = Instant::now();
-        let result = play(api, &mut names, step).await;
+        let result = play(client, &mut names, step).await;
         let report = Report {
             number: step.number,
             action: step.say.clone(),

@@ -2,9 +2,9 @@
 //! operator takes the next flight and carries it through create, check-in, boarding one by one,
 //! disembark, land and delete, timing every command from request to confirmed read-back.
 
-use crate::api::Api;
-use crate::app::Command;
-use crate::commands;
+use crate::client::Client;
+use crate::msg::{Command, Done};
+use crate::sender;
 use flightdeck_core::contract::Flight;
 use flightdeck_core::FlightStatus;
 use std::io::Write;
@@ -23,15 +23,15 @@ pub struct Shape {
 const ALL_BOARDED_TIMEOUT: Duration = Duration::from_secs(15);
 
 struct Operator {
-    api: Api,
+    client: Client,
     latencies: Vec<Duration>,
 }
 
 impl Operator {
-    async fn command(&mut self, command: Command) -> Result<crate::app::Done, String> {
+    async fn command(&mut self, command: Command) -> Result<Done, String> {
         let what = command.describe();
         let t = Instant::now();
-        let done = commands::execute(&self.api, command).await;
+        let done = sender::send(&self.client, command).await;
         self.latencies.push(t.elapsed());
         match &done.result {
             Ok(_) => Ok(done),
@@ -93,7 +93,7 @@ impl Operator {
         let deadline = Instant::now() + ALL_BOARDED_TIMEOUT;
         let mut pause = Duration::from_millis(10);
         loop {
-            let seen = self.api.flight(id).await.map_err(|e| e.to_string())?;
+            let seen = self.client.flight(id).await.map_err(|e| e.to_string())?;
             match seen {
                 Some(f) if f.status == FlightStatus::AllBoarded => return Ok(f),
                 other => {
@@ -126,14 +126,14 @@ fn ms(d: Duration) -> String {
 }
 
 /// Runs the load and prints its figures; true when every flight made it through.
-pub async fn run(api: &Api, shape: Shape, json: bool, out: &mut impl Write) -> bool {
+pub async fn run(client: &Client, shape: Shape, json: bool, out: &mut impl Write) -> bool {
     let next = Arc::new(AtomicU32::new(0));
     let started = Instant::now();
     let mut tasks = Vec::new();
     for _ in 0..shape.concurrency.min(shape.flights).max(1) {
         let next = next.clone();
         let mut op = Operator {
-            api: api.clone(),
+            client: client.clone(),
             latencies: Vec::new(),
         };
         let (flights, passengers) = (shape.flights, shape.passengers);

@@ -3,6 +3,8 @@
 
 pub mod headless;
 pub mod load;
+pub mod parse;
+pub mod plan;
 pub mod script;
 pub mod visible;
 
@@ -11,7 +13,7 @@ pub mod visible;
 pub const TOUR: &str = include_str!("tour.toml");
 
 pub fn tour() -> Result<script::Script, script::ScriptError> {
-    let mut script = script::parse("the built-in tour", TOUR)?;
+    let mut script = parse::parse("the built-in tour", TOUR)?;
     script.source = "the built-in tour".to_owned();
     Ok(script)
 }

@@ -1,10 +1,17 @@
 //! The tour on screen: a director that plays the script as an operator would, pressing the
-//! console's own keys into the real update logic one at a time and watching the state for each
-//! step's effect. A banner in the footer line names the step; the toast line shows the answers.
+//! console's own keys into the real update logic one at a time and watching, through the
+//! console's query interface, for each step's effect. A banner in the footer line names the
+//! step; the toast line shows the answers.
 
-use super::script::{audit_matches, Action, Expectation, Script, StepKind};
-use crate::app::{App, Effect, Focus, Msg, Overlay};
-use crate::theme::Tone;
+use super::plan::{plan, Op};
+use super::script::{audit_matches, Expectation, Script};
+use crate::focus::Focus;
+use crate::keymap::{self, Action, Context};
+use crate::layout;
+use crate::list::Step;
+use crate::msg::Msg;
+use crate::query::Query;
+use crate::theme::{Theme, Tone};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Clear, Paragraph};
@@ -25,27 +32,6 @@ pub enum State {
     Running,
     Done,
     Failed(String),
-}
-
-#[derive(Clone, Debug)]
-enum Op {
-    Key(KeyEvent),
-    Focus(Focus),
-    SelectFlight(String),
-    SelectPassenger(String),
-    /// Remember the toast number, so that the next new toast is this command's answer.
-    Mark,
-    /// A form must open; when it does not, the key was refused and the toast says why.
-    FormOpens,
-    Await {
-        refused: bool,
-    },
-    BindFlight(String),
-    BindPassenger {
-        name: String,
-        flight: String,
-    },
-    Check(Expectation),
 }
 
 enum Progress {
@@ -73,19 +59,8 @@ pub struct Director {
     mark: u64,
     paused: bool,
     exit_when_done: bool,
+    quit: bool,
     pub state: State,
-}
-
-fn key(c: char) -> KeyEvent {
-    KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE)
-}
-
-fn code(c: KeyCode) -> KeyEvent {
-    KeyEvent::new(c, KeyModifiers::NONE)
-}
-
-fn typed(text: &str) -> impl Iterator<Item = Op> + '_ {
-    text.chars().map(|c| Op::Key(key(c)))
 }
 
 impl Director {
@@ -113,6 +88,7 @@ impl Director {
             mark: 0,
             paused: false,
             exit_when_done,
+            quit: false,
             state: State::Running,
         }
     }
@@ -121,19 +97,23 @@ impl Director {
         matches!(self.state, State::Failed(_))
     }
 
+    /// Whether the operator quit the tour, or it ended and was to take the console with it.
+    pub fn wants_to_quit(&self) -> bool {
+        self.quit
+    }
+
     /// While the tour plays, the operator's keys steer the tour, not the console: `q` quits,
     /// any other key pauses or resumes. Afterwards the console is theirs. Says whether the
     /// message should reach the console.
-    pub fn intercept(&mut self, msg: &Msg, app: &mut App) -> bool {
+    pub fn intercept(&mut self, msg: &Msg) -> bool {
         if self.state != State::Running {
             return true;
         }
         match msg {
             Msg::Key(k) => {
-                let ctrl_c =
-                    k.modifiers.contains(KeyModifiers::CONTROL) && k.code == KeyCode::Char('c');
-                if k.code == KeyCode::Char('q') || ctrl_c {
-                    app.quit = true;
+                let quits = keymap::action(Context::Global, *k);
+                if matches!(quits, Some(Action::Quit | Action::Interrupt)) {
+                    self.quit = true;
                 } else {
                     self.paused = !self.paused;
                     if !self.paused {
@@ -160,24 +140,22 @@ impl Director {
         self.deadline
     }
 
-    /// Plays as far as the pacing and the state allow.
-    pub fn drive(&mut self, app: &mut App) -> Vec<Effect> {
-        let mut effects = Vec::new();
+    /// Plays as far as the pacing and the console's state allow; the key to press next, if its
+    /// time has come. The caller presses it and asks again.
+    pub fn next_key(&mut self, console: &impl Query) -> Option<KeyEvent> {
         loop {
-            if self.state != State::Running || self.paused || app.quit {
-                return effects;
+            if self.state != State::Running || self.paused || self.quit {
+                return None;
             }
             let now = Instant::now();
             if now < self.next_at {
-                return effects;
+                return None;
             }
             if !self.started {
                 let Some(step) = self.script.steps.get(self.index) else {
                     self.state = State::Done;
-                    if self.exit_when_done {
-                        app.quit = true;
-                    }
-                    return effects;
+                    self.quit = self.exit_when_done;
+                    return None;
                 };
                 self.ops = plan(&step.kind, &self.passenger_flight);
                 self.started = true;
@@ -189,10 +167,10 @@ impl Director {
                 self.step_done();
                 continue;
             };
-            match self.poll(&op, app) {
+            match self.poll(&op, console) {
                 Progress::Key(k) => {
-                    effects.extend(app.update(Msg::Key(k)));
                     self.next_at = now + self.key_gap;
+                    return Some(k);
                 }
                 Progress::Next => {
                     self.ops.pop_front();
@@ -204,8 +182,8 @@ impl Director {
                     self.step_done();
                 }
                 Progress::Finish(Err(why)) => {
-                    self.fail(why, app);
-                    return effects;
+                    self.fail(why);
+                    return None;
                 }
                 Progress::Wait(what) => {
                     let timeout = match op {
@@ -217,9 +195,9 @@ impl Director {
                     if now >= deadline {
                         let why =
                             format!("{} after {:.0} s", self.waiting_for, timeout.as_secs_f64());
-                        self.fail(why, app);
+                        self.fail(why);
                     }
-                    return effects;
+                    return None;
                 }
             }
         }
@@ -238,84 +216,96 @@ impl Director {
         self.deadline = None;
     }
 
-    fn fail(&mut self, why: String, app: &mut App) {
+    fn fail(&mut self, why: String) {
         self.state = State::Failed(why);
-        if self.exit_when_done {
-            app.quit = true;
-        }
+        self.quit = self.exit_when_done;
     }
 
     fn id(&self, name: &str) -> Option<Uuid> {
         self.names.get(name).copied()
     }
 
-    fn poll(&mut self, op: &Op, app: &App) -> Progress {
+    fn press(&mut self, context: Context, action: Action) -> Progress {
+        match keymap::key_for(context, action) {
+            Some(key) => Progress::Key(key),
+            None => Progress::Finish(Err(format!("no key does {action:?} in {context:?}"))),
+        }
+    }
+
+    /// Moves the selection towards the row at `at` among the shown rows.
+    fn towards(&mut self, at: usize, selected: Option<usize>) -> Progress {
+        use std::cmp::Ordering;
+        match selected.map(|s| at.cmp(&s)) {
+            Some(Ordering::Equal) => Progress::Next,
+            Some(Ordering::Less) => self.press(Context::Global, Action::Move(Step::Up)),
+            _ => self.press(Context::Global, Action::Move(Step::Down)),
+        }
+    }
+
+    fn poll(&mut self, op: &Op, console: &impl Query) -> Progress {
         match op {
             Op::Key(k) => {
                 self.ops.pop_front();
                 Progress::Key(*k)
             }
+            Op::Press(context, action) => {
+                self.ops.pop_front();
+                self.press(*context, *action)
+            }
             Op::Focus(f) => {
-                if app.overlay.is_none() && app.focus == *f {
+                if console.dialog().is_some() {
+                    // Esc leaves every dialog.
+                    return Progress::Key(KeyEvent::new(KeyCode::Esc, KeyModifiers::NONE));
+                }
+                if console.focus() == *f {
                     return Progress::Next;
                 }
-                if app.overlay.is_some() {
-                    return Progress::Key(code(KeyCode::Esc));
-                }
-                Progress::Key(key(match f {
-                    Focus::Flights => '1',
-                    Focus::Passengers => '2',
-                    Focus::Audit => '3',
-                }))
+                self.press(Context::Global, Action::Show(*f))
             }
             Op::SelectFlight(name) => {
                 let Some(id) = self.id(name) else {
                     return Progress::Finish(Err(format!("'{name}' was never bound")));
                 };
-                if app.focus != Focus::Flights {
-                    return Progress::Key(key('1'));
+                if console.focus() != Focus::Flights {
+                    return self.press(Context::Global, Action::Show(Focus::Flights));
                 }
-                let rows = &app.flights_view.rows;
-                let Some(at) = rows
-                    .iter()
-                    .position(|&i| app.flights.get(i).is_some_and(|f| f.id == id))
-                else {
-                    return Progress::Wait(format!("flight '{name}' not in the list"));
-                };
-                use std::cmp::Ordering;
-                match at.cmp(&app.flights_view.selected) {
-                    Ordering::Equal => Progress::Next,
-                    Ordering::Greater => Progress::Key(key('j')),
-                    Ordering::Less => Progress::Key(key('k')),
+                let selected = console.selected_flight().map(|f| f.id);
+                let mut at = None;
+                let mut now = None;
+                for (i, f) in console.shown_flights().enumerate() {
+                    at = at.or((f.id == id).then_some(i));
+                    now = now.or((Some(f.id) == selected).then_some(i));
+                }
+                match at {
+                    Some(at) => self.towards(at, now),
+                    None => Progress::Wait(format!("flight '{name}' not in the list")),
                 }
             }
             Op::SelectPassenger(name) => {
                 let Some(id) = self.id(name) else {
                     return Progress::Finish(Err(format!("'{name}' was never bound")));
                 };
-                if app.focus != Focus::Passengers {
-                    return Progress::Key(key('2'));
+                if console.focus() != Focus::Passengers {
+                    return self.press(Context::Global, Action::Show(Focus::Passengers));
                 }
-                let rows = &app.passengers_view.rows;
-                let Some(at) = rows
-                    .iter()
-                    .position(|&i| app.passengers.get(i).is_some_and(|p| p.id == id))
-                else {
-                    return Progress::Wait(format!("passenger '{name}' not in the list"));
-                };
-                use std::cmp::Ordering;
-                match at.cmp(&app.passengers_view.selected) {
-                    Ordering::Equal => Progress::Next,
-                    Ordering::Greater => Progress::Key(key('j')),
-                    Ordering::Less => Progress::Key(key('k')),
+                let selected = console.selected_passenger().map(|p| p.id);
+                let mut at = None;
+                let mut now = None;
+                for (i, p) in console.shown_passengers().enumerate() {
+                    at = at.or((p.id == id).then_some(i));
+                    now = now.or((Some(p.id) == selected).then_some(i));
+                }
+                match at {
+                    Some(at) => self.towards(at, now),
+                    None => Progress::Wait(format!("passenger '{name}' not in the list")),
                 }
             }
             Op::Mark => {
-                self.mark = app.toast_seq();
+                self.mark = console.toast_seq();
                 Progress::Next
             }
             Op::FormOpens => {
-                if matches!(app.overlay, Some(Overlay::Form(_))) {
+                if console.dialog() == Some(Context::Form) {
                     return Progress::Next;
                 }
                 // No form: the key was refused. Skip to the answer.
@@ -328,12 +318,11 @@ impl Director {
                 Progress::Again
             }
             Op::Await { refused } => {
-                if app.busy.is_some() || app.toast_seq() == self.mark {
+                if console.running().is_some() || console.toast_seq() == self.mark {
                     return Progress::Wait("the command's answer".to_owned());
                 }
-                let (text, tone) = app
-                    .toast
-                    .as_ref()
+                let (text, tone) = console
+                    .toast()
                     .map_or((String::new(), Tone::Info), |t| (t.text.clone(), t.tone));
                 match (tone == Tone::Good, refused) {
                     (true, false) | (false, true) => Progress::Next,
@@ -343,14 +332,14 @@ impl Director {
                     (false, false) => Progress::Finish(Err(format!("refused: {text}"))),
                 }
             }
-            Op::BindFlight(name) => match app.last_new_flight {
+            Op::BindFlight(name) => match console.created_flight() {
                 Some(id) => {
                     self.names.insert(name.clone(), id);
                     Progress::Next
                 }
                 None => Progress::Finish(Err("the new flight's id is unknown".to_owned())),
             },
-            Op::BindPassenger { name, flight } => match app.last_new_passenger {
+            Op::BindPassenger { name, flight } => match console.created_passenger() {
                 Some(id) => {
                     self.names.insert(name.clone(), id);
                     self.passenger_flight.insert(name.clone(), flight.clone());
@@ -358,20 +347,20 @@ impl Director {
                 }
                 None => Progress::Finish(Err("the new passenger's id is unknown".to_owned())),
             },
-            Op::Check(e) => match self.check(e, app) {
+            Op::Check(e) => match self.check(e, console) {
                 Ok(()) => Progress::Next,
                 Err(seen) => Progress::Wait(seen),
             },
         }
     }
 
-    /// Whether the console's own state shows what the expectation asks; else what it shows.
-    fn check(&self, e: &Expectation, app: &App) -> Result<(), String> {
+    /// Whether the console shows what the expectation asks; else what it shows.
+    fn check(&self, e: &Expectation, console: &impl Query) -> Result<(), String> {
         let unbound = |n: &str| format!("'{n}' was never bound");
         match e {
             Expectation::FlightStatus { flight, status } => {
                 let id = self.id(flight).ok_or_else(|| unbound(flight))?;
-                match app.flights.iter().find(|f| f.id == id) {
+                match console.flight(id) {
                     Some(f) if f.status == *status => Ok(()),
                     Some(f) => Err(format!("saw {} {}", f.flight_number, f.status.label())),
                     None => Err(format!("flight '{flight}' not in the list")),
@@ -379,7 +368,7 @@ impl Director {
             }
             Expectation::PassengerStatus { passenger, status } => {
                 let id = self.id(passenger).ok_or_else(|| unbound(passenger))?;
-                match app.passengers.iter().find(|p| p.id == id) {
+                match console.passenger(id) {
                     Some(p) if p.status == *status => Ok(()),
                     Some(p) => Err(format!("saw {} {}", p.name, p.status.label())),
                     None => Err(format!("passenger '{passenger}' not in the list")),
@@ -391,7 +380,7 @@ impl Director {
                 boarded,
             } => {
                 let id = self.id(flight).ok_or_else(|| unbound(flight))?;
-                match app.flights.iter().find(|f| f.id == id) {
+                match console.flight(id) {
                     Some(f)
                         if f.passenger_count == Some(*count)
                             && boarded.is_none_or(|b| f.boarded_count == Some(b)) =>
@@ -412,10 +401,9 @@ impl Director {
                 status,
             } => {
                 let id = self.id(about).ok_or_else(|| unbound(about))?;
-                if app
-                    .audit
-                    .iter()
-                    .any(|r| audit_matches(&r.entry, id, event.as_deref(), *status))
+                if console
+                    .audit_entries()
+                    .any(|entry| audit_matches(entry, id, event.as_deref(), *status))
                 {
                     Ok(())
                 } else {
@@ -426,29 +414,24 @@ impl Director {
     }
 
     /// The banner, over the footer line.
-    pub fn draw(&self, frame: &mut Frame, app: &App) {
-        let Some(areas) = crate::ui::areas(app.size) else {
+    pub fn draw(&self, frame: &mut Frame, theme: &Theme) {
+        let Some(areas) = layout::areas(frame.area()) else {
             return;
         };
         let total = self.script.steps.len();
+        let say = self
+            .script
+            .steps
+            .get(self.index)
+            .map_or("", |s| s.say.as_str());
         let text = match &self.state {
             State::Done => format!(
                 " ■ Tour complete: all {total} steps held · the console is yours (? help, q quits) "
             ),
             State::Failed(why) => {
-                let say = self
-                    .script
-                    .steps
-                    .get(self.index)
-                    .map_or("", |s| s.say.as_str());
                 format!(" ✗ Step {}/{total} failed: {say}: {why} ", self.index + 1)
             }
             State::Running => {
-                let say = self
-                    .script
-                    .steps
-                    .get(self.index)
-                    .map_or("", |s| s.say.as_str());
                 let hint = if self.paused {
                     "PAUSED · any key resumes, q quits"
                 } else {
@@ -458,8 +441,8 @@ impl Director {
             }
         };
         let style = match &self.state {
-            State::Failed(_) => app.theme.tone(Tone::Bad),
-            _ => app.theme.status_bar(),
+            State::Failed(_) => theme.tone(Tone::Bad),
+            _ => theme.status_bar(),
         };
         frame.render_widget(Clear, areas.footer);
         frame.render_widget(
@@ -467,137 +450,4 @@ impl Director {
             areas.footer,
         );
     }
-}
-
-/// The keys and waits of one step, as an operator at the console would go about it.
-fn plan(kind: &StepKind, passenger_flight: &HashMap<String, String>) -> VecDeque<Op> {
-    let mut ops = VecDeque::new();
-    let clear = Op::Key(KeyEvent::new(KeyCode::Char('u'), KeyModifiers::CONTROL));
-    match kind {
-        StepKind::Act { action, refused } => {
-            let refused = *refused;
-            match action {
-                Action::CreateFlight {
-                    bind,
-                    origin,
-                    destination,
-                    number,
-                } => {
-                    ops.push_back(Op::Focus(Focus::Flights));
-                    ops.push_back(Op::Mark);
-                    ops.push_back(Op::Key(key('n')));
-                    ops.push_back(Op::FormOpens);
-                    ops.extend(typed(origin));
-                    ops.push_back(Op::Key(code(KeyCode::Tab)));
-                    ops.extend(typed(destination));
-                    ops.push_back(Op::Key(code(KeyCode::Tab)));
-                    ops.extend(typed(number));
-                    ops.push_back(Op::Key(code(KeyCode::Enter)));
-                    ops.push_back(Op::Await { refused });
-                    if !refused {
-                        ops.push_back(Op::BindFlight(bind.clone()));
-                    }
-                }
-                Action::EditFlight {
-                    flight,
-                    origin,
-                    destination,
-                    number,
-                } => {
-                    ops.push_back(Op::SelectFlight(flight.clone()));
-                    ops.push_back(Op::Mark);
-                    ops.push_back(Op::Key(key('e')));
-                    ops.push_back(Op::FormOpens);
-                    for (i, value) in [origin, destination, number].into_iter().enumerate() {
-                        if i > 0 {
-                            ops.push_back(Op::Key(code(KeyCode::Tab)));
-                        }
-                        if let Some(v) = value {
-                            ops.push_back(clear.clone());
-                            ops.extend(typed(v));
-                        }
-                    }
-                    ops.push_back(Op::Key(code(KeyCode::Enter)));
-                    ops.push_back(Op::Await { refused });
-                }
-                Action::AddPassenger { bind, flight, name } => {
-                    ops.push_back(Op::SelectFlight(flight.clone()));
-                    ops.push_back(Op::Mark);
-                    ops.push_back(Op::Key(key('a')));
-                    ops.push_back(Op::FormOpens);
-                    ops.extend(typed(name));
-                    ops.push_back(Op::Key(code(KeyCode::Enter)));
-                    ops.push_back(Op::Await { refused });
-                    if !refused {
-                        ops.push_back(Op::BindPassenger {
-                            name: bind.clone(),
-                            flight: flight.clone(),
-                        });
-                    }
-                }
-                Action::Board { passenger } => {
-                    select_passenger(&mut ops, passenger, passenger_flight);
-                    ops.push_back(Op::Mark);
-                    ops.push_back(Op::Key(key('b')));
-                    ops.push_back(Op::Await { refused });
-                }
-                Action::Rename { passenger, name } => {
-                    select_passenger(&mut ops, passenger, passenger_flight);
-                    ops.push_back(Op::Mark);
-                    ops.push_back(Op::Key(key('e')));
-                    ops.push_back(Op::FormOpens);
-                    ops.push_back(clear);
-                    ops.extend(typed(name));
-                    ops.push_back(Op::Key(code(KeyCode::Enter)));
-                    ops.push_back(Op::Await { refused });
-                }
-                Action::Disembark { flight } | Action::Land { flight } => {
-                    ops.push_back(Op::SelectFlight(flight.clone()));
-                    ops.push_back(Op::Mark);
-                    let k = if matches!(action, Action::Land { .. }) {
-                        'l'
-                    } else {
-                        'd'
-                    };
-                    ops.push_back(Op::Key(key(k)));
-                    ops.push_back(Op::Await { refused });
-                }
-                Action::Delete { flight } => {
-                    ops.push_back(Op::SelectFlight(flight.clone()));
-                    ops.push_back(Op::Mark);
-                    ops.push_back(Op::Key(key('x')));
-                    ops.push_back(Op::Key(key('y')));
-                    ops.push_back(Op::Await { refused });
-                }
-            }
-        }
-        StepKind::Expect(e) => {
-            match e {
-                Expectation::PassengerStatus { passenger, .. } => {
-                    // The console lists the passengers of the selected flight only.
-                    if let Some(f) = passenger_flight.get(passenger) {
-                        ops.push_back(Op::SelectFlight(f.clone()));
-                    }
-                }
-                Expectation::FlightStatus { flight, .. }
-                | Expectation::PassengerCount { flight, .. } => {
-                    ops.push_back(Op::SelectFlight(flight.clone()));
-                }
-                Expectation::Audit { .. } => {}
-            }
-            ops.push_back(Op::Check(e.clone()));
-        }
-    }
-    ops
-}
-
-fn select_passenger(
-    ops: &mut VecDeque<Op>,
-    passenger: &str,
-    passenger_flight: &HashMap<String, String>,
-) {
-    if let Some(f) = passenger_flight.get(passenger) {
-        ops.push_back(Op::SelectFlight(f.clone()));
-    }
-    ops.push_back(Op::SelectPassenger(passenger.to_owned()));
 }

@@ -1,86 +1,271 @@
-//! The audit log, newest first, and the full JSON of one entry.
+//! The Audit log pane: every entry, newest first, following new ones as they arrive or paused to
+//! be read, narrowed to flights or passengers. Enter opens the whole entry.
 
-use crate::app::{App, AuditKind, Focus};
+use super::audit_row::{number, AuditRow};
+use super::{block, row_style, shared, visible, Input, Look, Shared};
+use crate::ask::{Ask, Dialog};
+use crate::focus::Focus;
+use crate::keymap::{self, Action, Binding, Context};
+use crate::list::{ListView, Needle};
+use flightdeck_core::contract::AuditEntry;
 use ratatui::layout::{Constraint, Rect};
-use ratatui::text::{Line, Span};
-use ratatui::widgets::{Clear, Paragraph, Row, Table, TableState};
+use ratatui::text::Span;
+use ratatui::widgets::{Paragraph, Row, Table, TableState};
 use ratatui::Frame;
+use std::collections::HashMap;
+use uuid::Uuid;
 
-pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
-    let view = &app.audit_view;
-    let mut extra = String::new();
-    if app.audit_kind != AuditKind::All {
-        extra.push_str(&format!(" {}", app.audit_kind.label()));
-    }
-    if !app.following {
-        extra.push_str(" · paused");
-        if app.unseen > 0 {
-            extra.push_str(&format!(", {} new", app.unseen));
+/// Which entries the pane shows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AuditKind {
+    All,
+    Flights,
+    Passengers,
+}
+
+impl AuditKind {
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::All => "all",
+            Self::Flights => "flights",
+            Self::Passengers => "passengers",
         }
     }
-    let block = super::block(app, Focus::Audit, "Audit log", view, app.audit.len(), extra);
-    if app.audit.is_empty() {
-        frame.render_widget(
-            Paragraph::new(Span::styled("No events yet.", app.theme.dim())).block(block),
-            area,
-        );
-        return;
+
+    fn next(self) -> Self {
+        match self {
+            Self::All => Self::Flights,
+            Self::Flights => Self::Passengers,
+            Self::Passengers => Self::All,
+        }
     }
-    let (slice, selected) = super::visible(view, area);
-    let rows = slice.iter().filter_map(|&i| app.audit.get(i)).map(|r| {
-        Row::new(vec![
-            number(&r.entry),
-            r.time.clone(),
-            r.entry.meta_data.event_name.clone(),
-            r.summary.clone(),
-        ])
-    });
-    let header = Row::new(vec!["#", "Time", "Event", "Summary"]).style(app.theme.header());
-    let table = Table::new(
-        rows,
-        [
-            // Room for a position in a long log: the whole log counts, not one stream.
-            Constraint::Length(6),
-            Constraint::Length(8),
-            Constraint::Length(22),
-            Constraint::Fill(1),
-        ],
-    )
-    .header(header)
-    .block(block)
-    .row_highlight_style(super::row_style(app, Focus::Audit));
-    let mut state = TableState::default().with_selected(selected);
-    frame.render_stateful_widget(table, area, &mut state);
 }
 
-/// The position in the whole log where the backend gives one: it orders entries across flights
-/// and is the live stream's id. An original deployment has only the per-stream event number.
-fn number(entry: &flightdeck_core::contract::AuditEntry) -> String {
-    entry
-        .position
-        .map_or_else(|| entry.event_number.to_string(), |p| p.to_string())
+#[derive(Clone, Debug)]
+pub struct AuditPane {
+    /// In the order they happened; shown the other way round.
+    rows: Vec<AuditRow>,
+    view: ListView,
+    kind: AuditKind,
+    following: bool,
+    /// Entries that arrived while following was paused.
+    unseen: usize,
+    last_position: Option<u64>,
 }
 
-pub fn draw_details(frame: &mut Frame, app: &App, size: Rect, scroll: u16) {
-    let Some(row) = app.selected_audit() else {
-        return;
-    };
-    let json = serde_json::to_string_pretty(&row.entry)
-        .unwrap_or_else(|e| format!("cannot show this entry: {e}"));
-    let lines: Vec<Line> = json.lines().map(|l| Line::from(l.to_owned())).collect();
-    let area = crate::ui::centered(size, 90, size.height.saturating_sub(4));
-    let title = format!(
-        "{} · {} #{}",
-        row.entry.meta_data.event_name,
-        row.entry.event_type,
-        number(&row.entry)
-    );
-    let max_scroll = (lines.len() as u16).saturating_sub(area.height.saturating_sub(2));
-    frame.render_widget(Clear, area);
-    frame.render_widget(
-        Paragraph::new(lines)
-            .scroll((scroll.min(max_scroll), 0))
-            .block(crate::ui::dialog(&title, app)),
-        area,
-    );
+impl Default for AuditPane {
+    fn default() -> Self {
+        Self {
+            rows: Vec::new(),
+            view: ListView::default(),
+            kind: AuditKind::All,
+            following: true,
+            unseen: 0,
+            last_position: None,
+        }
+    }
 }
+
+impl AuditPane {
+    pub fn bindings() -> impl Iterator<Item = &'static Binding> {
+        keymap::of(Context::Audit)
+    }
+
+    pub fn rows(&self) -> &[AuditRow] {
+        &self.rows
+    }
+
+    pub fn view(&self) -> &ListView {
+        &self.view
+    }
+
+    pub fn kind(&self) -> AuditKind {
+        self.kind
+    }
+
+    pub fn following(&self) -> bool {
+        self.following
+    }
+
+    pub fn unseen(&self) -> usize {
+        self.unseen
+    }
+
+    pub fn selected(&self) -> Option<&AuditRow> {
+        self.view.selected_row().and_then(|i| self.rows.get(i))
+    }
+
+    pub fn clamp(&mut self, height: usize) {
+        self.view.clamp(height);
+    }
+
+    /// The whole log as just read. `flights`: flight numbers by id, for the summaries.
+    pub fn snapshot(
+        &mut self,
+        entries: Vec<AuditEntry>,
+        flights: &HashMap<Uuid, String>,
+        height: usize,
+    ) {
+        let unchanged = entries.len() == self.rows.len()
+            && entries.last().map(|e| e.event_id) == self.rows.last().map(|r| r.entry.event_id);
+        if unchanged {
+            return;
+        }
+        let before = self.selected().map(|r| r.entry.event_id);
+        let grown = entries.len().saturating_sub(self.rows.len());
+        self.last_position = entries.iter().filter_map(|e| e.position).max();
+        self.rows = entries
+            .into_iter()
+            .map(|e| AuditRow::new(e, flights))
+            .collect();
+        self.refilter(height);
+        if self.following {
+            self.view.select_first(height);
+        } else {
+            self.unseen += grown;
+            let place = before.and_then(|id| {
+                self.view
+                    .rows()
+                    .iter()
+                    .position(|&i| self.rows[i].entry.event_id == id)
+            });
+            self.view.select(place.unwrap_or(0), height);
+        }
+    }
+
+    /// An entry from the live stream; says whether it is new (a reconnect replays from the
+    /// last entry seen).
+    pub fn push(&mut self, entry: AuditEntry, flights: &HashMap<Uuid, String>) -> bool {
+        if let (Some(p), Some(last)) = (entry.position, self.last_position) {
+            if p <= last {
+                return false;
+            }
+        }
+        if entry.position.is_some() {
+            self.last_position = entry.position;
+        }
+        let row = AuditRow::new(entry, flights);
+        let index = self.rows.len();
+        let shown = self.admits(&row, &self.view.needle());
+        self.rows.push(row);
+        if shown {
+            self.view.push_front(index, self.following);
+            if !self.following {
+                self.unseen += 1;
+            }
+        }
+        true
+    }
+
+    fn admits(&self, row: &AuditRow, needle: &Needle) -> bool {
+        let kind = match self.kind {
+            AuditKind::All => true,
+            AuditKind::Flights => !row.about_passenger,
+            AuditKind::Passengers => row.about_passenger,
+        };
+        kind && needle.admits_folded(&row.search)
+    }
+
+    /// Newest first.
+    fn refilter(&mut self, height: usize) {
+        let needle = self.view.needle();
+        let rows: Vec<usize> = (0..self.rows.len())
+            .rev()
+            .filter(|&i| self.admits(&self.rows[i], &needle))
+            .collect();
+        self.view.show(rows, None, height);
+    }
+
+    /// Carries out input meant for this pane; `None` when it has nothing to do with it.
+    pub fn handle(&mut self, input: Input, height: usize) -> Option<Vec<Ask>> {
+        match shared(&mut self.view, &input, height) {
+            Shared::Done => return Some(vec![]),
+            Shared::Refilter => {
+                self.refilter(height);
+                return Some(vec![]);
+            }
+            Shared::NotShared => {}
+        }
+        let Input::Action(action) = input else {
+            return None;
+        };
+        match action {
+            Action::Details => Some(
+                self.selected()
+                    .map(|r| Ask::Open(Dialog::Details(Box::new(r.entry.clone()))))
+                    .into_iter()
+                    .collect(),
+            ),
+            Action::Follow => {
+                self.following = !self.following;
+                if self.following {
+                    self.unseen = 0;
+                    self.view.select_first(height);
+                }
+                Some(vec![])
+            }
+            Action::CycleKind => {
+                self.kind = self.kind.next();
+                self.refilter(height);
+                Some(vec![])
+            }
+            _ => None,
+        }
+    }
+
+    pub fn draw(&self, frame: &mut Frame, area: Rect, look: Look) {
+        let mut extra = String::new();
+        if self.kind != AuditKind::All {
+            extra.push_str(&format!(" {}", self.kind.label()));
+        }
+        if !self.following {
+            extra.push_str(" · paused");
+            if self.unseen > 0 {
+                extra.push_str(&format!(", {} new", self.unseen));
+            }
+        }
+        let block = block(
+            look,
+            Focus::Audit,
+            "Audit log",
+            &self.view,
+            self.rows.len(),
+            extra,
+        );
+        if self.rows.is_empty() {
+            frame.render_widget(
+                Paragraph::new(Span::styled("No events yet.", look.theme.dim())).block(block),
+                area,
+            );
+            return;
+        }
+        let (slice, selected) = visible(&self.view, area);
+        let rows = slice.iter().filter_map(|&i| self.rows.get(i)).map(|r| {
+            Row::new(vec![
+                number(&r.entry),
+                r.time.clone(),
+                r.entry.meta_data.event_name.clone(),
+                r.summary.clone(),
+            ])
+        });
+        let header = Row::new(vec!["#", "Time", "Event", "Summary"]).style(look.theme.header());
+        let table = Table::new(
+            rows,
+            [
+                // Room for a position in a long log: the whole log counts, not one stream.
+                Constraint::Length(6),
+                Constraint::Length(8),
+                Constraint::Length(22),
+                Constraint::Fill(1),
+            ],
+        )
+        .header(header)
+        .block(block)
+        .row_highlight_style(row_style(look));
+        let mut state = TableState::default().with_selected(selected);
+        frame.render_stateful_widget(table, area, &mut state);
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,56 +1,219 @@
-//! The passengers of the selected flight: name and status.
+//! The Passengers pane: the passengers of the selected flight, with their statuses. Its keys add,
+//! board and rename passengers, each checked with core's rules first.
 
-use crate::app::{App, Focus};
+use super::flights::{add_passenger, no_flight};
+use super::{block, row_style, shared, visible, Input, Look, Shared};
+use crate::ask::{Ask, Dialog, FormKind};
+use crate::focus::Focus;
+use crate::keymap::{self, Action, Binding, Context};
+use crate::list::ListView;
+use crate::msg::Command;
+use crate::theme::Tone;
+use flightdeck_core::checks;
+use flightdeck_core::contract::{Flight, Passenger};
 use ratatui::layout::{Constraint, Rect};
 use ratatui::text::Span;
 use ratatui::widgets::{Cell, Paragraph, Row, Table, TableState};
 use ratatui::Frame;
+use uuid::Uuid;
 
-pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
-    let view = &app.passengers_view;
-    let flight = app.selected_flight();
-    let on = flight
-        .map(|f| format!(" on {}", f.flight_number))
-        .unwrap_or_default();
-    let block = super::block(
-        app,
-        Focus::Passengers,
-        "Passengers",
-        view,
-        app.passengers.len(),
-        on,
-    );
-    let empty = match flight {
-        None => Some("Select a flight to see its passengers."),
-        Some(f) if app.passengers_of != Some(f.id) => Some("Loading passengers…"),
-        Some(_) if app.passengers.is_empty() => Some("No passengers yet. Press a to add one."),
-        Some(_) => None,
-    };
-    if let Some(text) = empty {
-        frame.render_widget(
-            Paragraph::new(Span::styled(text, app.theme.dim())).block(block),
-            area,
-        );
-        return;
-    }
-    let (slice, selected) = super::visible(view, area);
-    let rows = slice
-        .iter()
-        .filter_map(|&i| app.passengers.get(i))
-        .map(|p| {
-            Row::new(vec![
-                Cell::from(p.name.as_str()),
-                Cell::from(Span::styled(
-                    p.status.label(),
-                    app.theme.passenger_status(p.status),
-                )),
-            ])
-        });
-    let header = Row::new(vec!["Name", "Status"]).style(app.theme.header());
-    let table = Table::new(rows, [Constraint::Fill(1), Constraint::Length(12)])
-        .header(header)
-        .block(block)
-        .row_highlight_style(super::row_style(app, Focus::Passengers));
-    let mut state = TableState::default().with_selected(selected);
-    frame.render_stateful_widget(table, area, &mut state);
+#[derive(Clone, Debug, Default)]
+pub struct PassengersPane {
+    /// Whose passengers `passengers` holds.
+    of: Option<Uuid>,
+    passengers: Vec<Passenger>,
+    view: ListView,
+    /// A passenger to select once a read shows them: the one just added.
+    select_when_shown: Option<Uuid>,
 }
+
+impl PassengersPane {
+    pub fn bindings() -> impl Iterator<Item = &'static Binding> {
+        keymap::of(Context::Passengers)
+    }
+
+    /// The flight whose passengers the pane holds.
+    pub fn of(&self) -> Option<Uuid> {
+        self.of
+    }
+
+    pub fn all(&self) -> &[Passenger] {
+        &self.passengers
+    }
+
+    pub fn view(&self) -> &ListView {
+        &self.view
+    }
+
+    pub fn selected(&self) -> Option<&Passenger> {
+        self.view
+            .selected_row()
+            .and_then(|i| self.passengers.get(i))
+    }
+
+    /// The passengers shown, in order.
+    pub fn shown(&self) -> impl Iterator<Item = &Passenger> {
+        self.view
+            .rows()
+            .iter()
+            .filter_map(|&i| self.passengers.get(i))
+    }
+
+    /// Starts showing another flight's passengers: the old list goes at once, so no passenger
+    /// is ever shown under the wrong flight.
+    pub fn show_for(&mut self, flight: Option<Uuid>) {
+        if self.of != flight {
+            self.passengers.clear();
+            self.view.clear();
+            self.of = None;
+        }
+    }
+
+    /// A flight's passengers as just read. The selection stays on its passenger, or moves to the
+    /// one just added once they show.
+    pub fn replace(&mut self, flight: Uuid, passengers: Vec<Passenger>, height: usize) {
+        let before = self
+            .selected()
+            .filter(|_| self.of == Some(flight))
+            .map(|p| p.id);
+        self.passengers = passengers;
+        self.of = Some(flight);
+        self.refilter(self.select_when_shown.or(before), height);
+        if self.select_when_shown.is_some()
+            && self.select_when_shown == self.selected().map(|p| p.id)
+        {
+            self.select_when_shown = None;
+        }
+    }
+
+    pub fn select_when_shown(&mut self, passenger: Uuid) {
+        self.select_when_shown = Some(passenger);
+    }
+
+    /// A passenger as the read that confirmed a command saw them.
+    pub fn confirmed(&mut self, seen: Passenger) {
+        if let Some(p) = self.passengers.iter_mut().find(|p| p.id == seen.id) {
+            *p = seen;
+        }
+    }
+
+    pub fn clamp(&mut self, height: usize) {
+        self.view.clamp(height);
+    }
+
+    fn refilter(&mut self, keep: Option<Uuid>, height: usize) {
+        let needle = self.view.needle();
+        let rows = self
+            .passengers
+            .iter()
+            .enumerate()
+            .filter(|(_, p)| needle.admits(&format!("{} {}", p.name, p.status.label())))
+            .map(|(i, _)| i)
+            .collect::<Vec<_>>();
+        let place = keep.and_then(|id| rows.iter().position(|&i| self.passengers[i].id == id));
+        self.view.show(rows, place, height);
+    }
+
+    /// Carries out input meant for this pane; `None` when it has nothing to do with it.
+    /// `flight` is the flight selected in the Flights pane.
+    pub fn handle(
+        &mut self,
+        input: Input,
+        flight: Option<&Flight>,
+        height: usize,
+    ) -> Option<Vec<Ask>> {
+        match shared(&mut self.view, &input, height) {
+            Shared::Done => return Some(vec![]),
+            Shared::Refilter => {
+                self.refilter(self.selected().map(|p| p.id), height);
+                return Some(vec![]);
+            }
+            Shared::NotShared => {}
+        }
+        let Input::Action(action) = input else {
+            return None;
+        };
+        let passenger = self.selected().cloned();
+        let ask = match (action, passenger) {
+            (Action::AddPassenger, _) => match flight {
+                Some(f) => add_passenger(f.clone()),
+                None => no_flight(),
+            },
+            (Action::Board | Action::Rename, None) => Ask::Say(
+                "No passenger selected: add one with a".to_owned(),
+                Tone::Info,
+            ),
+            (Action::Board, Some(p)) => match checks::board(&p.name, p.status) {
+                Err(why) => Ask::refuse(why),
+                Ok(()) => {
+                    // The flight is named only when the list is that flight's.
+                    let flight = flight
+                        .filter(|f| self.of == Some(f.id))
+                        .map(|f| f.flight_number.clone())
+                        .unwrap_or_default();
+                    Ask::Run(Command::Board {
+                        passenger: p,
+                        flight,
+                    })
+                }
+            },
+            (Action::Rename, Some(p)) => match checks::rename(&p.name, p.status) {
+                Err(why) => Ask::refuse(why),
+                Ok(()) => Ask::Open(Dialog::Form(FormKind::RenamePassenger(p))),
+            },
+            _ => return None,
+        };
+        Some(vec![ask])
+    }
+
+    /// `flight`: the flight selected in the Flights pane.
+    pub fn draw(&self, frame: &mut Frame, area: Rect, flight: Option<&Flight>, look: Look) {
+        let on = flight
+            .map(|f| format!(" on {}", f.flight_number))
+            .unwrap_or_default();
+        let block = block(
+            look,
+            Focus::Passengers,
+            "Passengers",
+            &self.view,
+            self.passengers.len(),
+            on,
+        );
+        let empty = match flight {
+            None => Some("Select a flight to see its passengers."),
+            Some(f) if self.of != Some(f.id) => Some("Loading passengers…"),
+            Some(_) if self.passengers.is_empty() => Some("No passengers yet. Press a to add one."),
+            Some(_) => None,
+        };
+        if let Some(text) = empty {
+            frame.render_widget(
+                Paragraph::new(Span::styled(text, look.theme.dim())).block(block),
+                area,
+            );
+            return;
+        }
+        let (slice, selected) = visible(&self.view, area);
+        let rows = slice
+            .iter()
+            .filter_map(|&i| self.passengers.get(i))
+            .map(|p| {
+                Row::new(vec![
+                    Cell::from(p.name.as_str()),
+                    Cell::from(Span::styled(
+                        p.status.label(),
+                        look.theme.passenger_status(p.status),
+                    )),
+                ])
+            });
+        let header = Row::new(vec!["Name", "Status"]).style(look.theme.header());
+        let table = Table::new(rows, [Constraint::Fill(1), Constraint::Length(12)])
+            .header(header)
+            .block(block)
+            .row_highlight_style(row_style(look));
+        let mut state = TableState::default().with_selected(selected);
+        frame.render_stateful_widget(table, area, &mut state);
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,5 +1,4 @@
 //! Shared by the end-to-end tests: the console in a pseudo-terminal, and an original-style server.
 
-pub mod fixtures;
 pub mod original;
 pub mod pty;

@@ -3,12 +3,12 @@
 //! original services are eventually consistent, so there the reads go on, with growing pauses,
 //! until the change shows or the time is up.
 
-use crate::api::{Api, ApiError};
-use crate::app::{Command, Done};
+use crate::client::{Client, ClientError};
+use crate::msg::{Command, Done};
 use flightdeck_core::contract::{
     CreateFlight, CreatePassenger, Flight, Passenger, UpdateFlight, UpdatePassenger,
 };
-use flightdeck_core::{FlightStatus, PassengerStatus};
+use flightdeck_core::{checks, FlightStatus, PassengerStatus};
 use std::future::Future;
 use std::time::Duration;
 use tokio::time::Instant;
@@ -16,10 +16,10 @@ use tokio::time::Instant;
 /// How long a change may take to show before the console says so.
 pub const SETTLE_TIMEOUT: Duration = Duration::from_secs(15);
 
-async fn settle<T, F, Fut>(what: &str, mut shows: F) -> Result<T, ApiError>
+async fn settle<T, F, Fut>(what: &str, mut shows: F) -> Result<T, ClientError>
 where
     F: FnMut() -> Fut,
-    Fut: Future<Output = Result<Option<T>, ApiError>>,
+    Fut: Future<Output = Result<Option<T>, ClientError>>,
 {
     let deadline = Instant::now() + SETTLE_TIMEOUT;
     let mut pause = Duration::from_millis(50);
@@ -28,7 +28,7 @@ where
             return Ok(seen);
         }
         if Instant::now() >= deadline {
-            return Err(ApiError::Unconfirmed(format!(
+            return Err(ClientError::Unconfirmed(format!(
                 "The server accepted {what}, but the change did not show within {} s",
                 SETTLE_TIMEOUT.as_secs()
             )));
@@ -50,14 +50,14 @@ fn put_flight(f: &Flight, status: FlightStatus) -> UpdateFlight {
 }
 
 async fn flight_with_status(
-    api: &Api,
+    client: &Client,
     id: uuid::Uuid,
     want: FlightStatus,
-) -> Result<Option<Flight>, ApiError> {
-    Ok(api.flight(id).await?.filter(|f| f.status == want))
+) -> Result<Option<Flight>, ClientError> {
+    Ok(client.flight(id).await?.filter(|f| f.status == want))
 }
 
-pub async fn execute(api: &Api, command: Command) -> Done {
+pub async fn send(client: &Client, command: Command) -> Done {
     let mut done = Done {
         result: Ok(String::new()),
         new_flight: None,
@@ -76,11 +76,11 @@ pub async fn execute(api: &Api, command: Command) -> Done {
                 destination: Some(destination.clone()),
                 flight_number: Some(flight_number.clone()),
             };
-            match api.create_flight(&body).await {
+            match client.create_flight(&body).await {
                 Ok(id) => {
                     done.new_flight = Some(id);
                     settle(&format!("flight {flight_number}"), || async move {
-                        api.flight(id).await
+                        client.flight(id).await
                     })
                     .await
                     .map(|f: Flight| done.flight = Some(f))
@@ -102,13 +102,13 @@ pub async fn execute(api: &Api, command: Command) -> Done {
                 flight_number: Some(flight_number.clone()),
                 status: Some(flight.status.code()),
             };
-            match api.update_flight(&body).await {
+            match client.update_flight(&body).await {
                 Ok(()) => settle(
                     &format!("the new details of {}", flight.flight_number),
                     || {
                         let (o, d, n) = (&origin, &destination, &flight_number);
                         async move {
-                            Ok(api.flight(flight.id).await?.filter(|f| {
+                            Ok(client.flight(flight.id).await?.filter(|f| {
                                 f.origin == *o && f.destination == *d && f.flight_number == *n
                             }))
                         }
@@ -121,12 +121,12 @@ pub async fn execute(api: &Api, command: Command) -> Done {
             }
         }
         Command::Disembark(flight) => {
-            match api
+            match client
                 .update_flight(&put_flight(&flight, FlightStatus::Disembarked))
                 .await
             {
                 Ok(()) => settle(&format!("disembarking {}", flight.flight_number), || {
-                    flight_with_status(api, flight.id, FlightStatus::Disembarked)
+                    flight_with_status(client, flight.id, FlightStatus::Disembarked)
                 })
                 .await
                 .map(|f| done.flight = Some(f))
@@ -135,12 +135,12 @@ pub async fn execute(api: &Api, command: Command) -> Done {
             }
         }
         Command::Land(flight) => {
-            match api
+            match client
                 .update_flight(&put_flight(&flight, FlightStatus::Arrived))
                 .await
             {
                 Ok(()) => settle(&format!("landing {}", flight.flight_number), || {
-                    flight_with_status(api, flight.id, FlightStatus::Arrived)
+                    flight_with_status(client, flight.id, FlightStatus::Arrived)
                 })
                 .await
                 .map(|f| done.flight = Some(f))
@@ -153,9 +153,9 @@ pub async fn execute(api: &Api, command: Command) -> Done {
                 Err(e) => Err(e),
             }
         }
-        Command::Delete(flight) => match api.delete_flight(flight.id).await {
+        Command::Delete(flight) => match client.delete_flight(flight.id).await {
             Ok(()) => settle(&format!("deleting {}", flight.flight_number), || async {
-                Ok(api.flight(flight.id).await?.is_none().then_some(()))
+                Ok(client.flight(flight.id).await?.is_none().then_some(()))
             })
             .await
             .map(|()| {
@@ -171,11 +171,11 @@ pub async fn execute(api: &Api, command: Command) -> Done {
                 name: Some(name.clone()),
                 flight_id: Some(flight.id),
             };
-            match api.create_passenger(&body).await {
+            match client.create_passenger(&body).await {
                 Ok(id) => {
                     done.new_passenger = Some(id);
                     settle(&format!("passenger {name}"), || async move {
-                        api.passenger(id).await
+                        client.passenger(id).await
                     })
                     .await
                     .map(|p: Passenger| done.passenger = Some(p))
@@ -191,12 +191,12 @@ pub async fn execute(api: &Api, command: Command) -> Done {
                 name: Some(passenger.name.clone()),
                 status: Some(PassengerStatus::Boarded.code()),
             };
-            match api.update_passenger(&body).await {
+            match client.update_passenger(&body).await {
                 Ok(()) => settle(&format!("boarding {}", passenger.name), || async {
-                    Ok(api
+                    Ok(client
                         .passenger(passenger.id)
                         .await?
-                        .filter(|p| p.status != PassengerStatus::CheckedIn))
+                        .filter(|p| checks::has_boarded(p.status)))
                 })
                 .await
                 .map(|p| done.passenger = Some(p))
@@ -217,11 +217,11 @@ pub async fn execute(api: &Api, command: Command) -> Done {
                 name: Some(name.clone()),
                 status: Some(passenger.status.code()),
             };
-            match api.update_passenger(&body).await {
+            match client.update_passenger(&body).await {
                 Ok(()) => settle(&format!("renaming {}", passenger.name), || {
                     let name = &name;
                     async move {
-                        Ok(api
+                        Ok(client
                             .passenger(passenger.id)
                             .await?
                             .filter(|p| p.name == *name))

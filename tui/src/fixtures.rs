@@ -1,13 +1,18 @@
-//! Fixed flights, passengers and audit entries for the state and rendering tests.
+//! Fixed flights, passengers and audit entries for the tests that drive the console without a
+//! terminal, and the helpers they share.
 
-#![allow(dead_code)]
-
+use crate::console::Console;
+use crate::msg::{Command, Effect, FeedEvent, Msg};
+use crate::query::Query;
+use crate::status_bar::Mode;
+use crate::theme::Theme;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use flightdeck_core::contract::{AuditEntry, AuditMetaData, Flight, Passenger};
 use flightdeck_core::{EventTypeOperation, FlightStatus, PassengerStatus};
-use flightdeck_tui::app::{App, Effect, Mode, Msg};
-use flightdeck_tui::theme::Theme;
+use ratatui::backend::TestBackend;
+use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
+use ratatui::Terminal;
 use serde_json::json;
 use uuid::Uuid;
 
@@ -138,26 +143,96 @@ pub fn ch(c: char) -> Msg {
     key(KeyCode::Char(c))
 }
 
-/// An app of the given size with the fixtures loaded, as the runtime would load them.
-pub fn loaded_app(width: u16, height: u16, theme: Theme) -> App {
-    let mut app = App::new(
+/// The console most tests start from: wide, colourless, the fixtures loaded.
+pub fn fixture() -> Console {
+    loaded(140, 40, Theme::plain())
+}
+
+/// A console of the given size with the fixtures loaded, as the runtime would load them.
+pub fn loaded(width: u16, height: u16, theme: Theme) -> Console {
+    let mut console = Console::new(
         theme,
         "http://127.0.0.1:5000/api".into(),
         Mode::Embedded,
         Rect::new(0, 0, width, height),
     );
-    let effects = app.start();
+    let effects = console.start();
     assert_eq!(effects, vec![Effect::LoadFlights]);
-    app.update(Msg::Feed(flightdeck_tui::app::FeedEvent::Live));
-    let effects = app.update(Msg::Flights(Ok(flights())));
+    console.update(Msg::Feed(FeedEvent::Live));
+    let effects = console.update(Msg::Flights(Ok(flights())));
     assert!(
         effects.contains(&Effect::LoadPassengers(Uuid::from_u128(1))),
         "{effects:?}"
     );
-    app.update(Msg::Passengers(
+    console.update(Msg::Passengers(
         Uuid::from_u128(1),
         Ok(passengers_of_sk101()),
     ));
-    app.update(Msg::AuditSnapshot(audit()));
-    app
+    console.update(Msg::AuditSnapshot(audit()));
+    console
+}
+
+/// The commands among the effects.
+pub fn runs(effects: &[Effect]) -> Vec<&Command> {
+    effects
+        .iter()
+        .filter_map(|e| match e {
+            Effect::Run(c) => Some(c),
+            _ => None,
+        })
+        .collect()
+}
+
+/// The toast's text, or nothing.
+pub fn toast(console: &Console) -> String {
+    console.toast().map(|t| t.text.clone()).unwrap_or_default()
+}
+
+pub fn render(console: &Console) -> Buffer {
+    let size = console.size();
+    let mut terminal = Terminal::new(TestBackend::new(size.width, size.height)).unwrap();
+    terminal.draw(|f| console.draw(f)).unwrap();
+    terminal.backend().buffer().clone()
+}
+
+/// The buffer as lines of text. A wide character fills two cells; the second is skipped so
+/// each line reads as the terminal shows it.
+pub fn text(buffer: &Buffer) -> String {
+    let area = buffer.area;
+    let mut out = String::new();
+    for y in 0..area.height {
+        let mut line = String::new();
+        let mut skip = 0;
+        for x in 0..area.width {
+            if skip > 0 {
+                skip -= 1;
+                continue;
+            }
+            let symbol = buffer[(x, y)].symbol();
+            skip = unicode_width::UnicodeWidthStr::width(symbol).saturating_sub(1);
+            line.push_str(symbol);
+        }
+        out.push_str(line.trim_end());
+        out.push('\n');
+    }
+    out
+}
+
+/// The whole screen, compared with the one kept in `tests/snapshots/`. Set `UPDATE_SNAPSHOTS=1`
+/// to rewrite them after a change, then read the new files before keeping them.
+pub fn snapshot(name: &str, console: &Console) -> String {
+    let actual = text(&render(console));
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join(format!("tests/snapshots/{name}.txt"));
+    if std::env::var_os("UPDATE_SNAPSHOTS").is_some() || !path.exists() {
+        std::fs::write(&path, &actual).unwrap();
+    }
+    let expected = std::fs::read_to_string(&path).unwrap();
+    assert_eq!(
+        actual,
+        expected,
+        "screen {name} differs from {}",
+        path.display()
+    );
+    actual
 }

@@ -1,6 +1,7 @@
 //! The HTTP client over the original contract. The same calls drive a Flightdeck backend (embedded
 //! or remote), an original gateway, or the three original services addressed one by one.
 
+use crate::counts;
 use flightdeck_core::contract::{
     AuditEntry, CreateFlight, CreatePassenger, Created, DeleteFlight, Flight, Outcome, Passenger,
     Problem, UpdateFlight, UpdatePassenger,
@@ -69,7 +70,7 @@ fn checked_url(flag: &str, raw: &str) -> Result<String, String> {
 
 /// Why a call did not give what was asked, in words an operator can act on.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum ApiError {
+pub enum ClientError {
     /// No answer: connection refused, reset, timed out.
     Unreachable(String),
     /// An HTTP error status, with the server's problem text.
@@ -82,7 +83,7 @@ pub enum ApiError {
     Unconfirmed(String),
 }
 
-impl fmt::Display for ApiError {
+impl fmt::Display for ClientError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::Unreachable(why) => write!(f, "backend unreachable: {why}"),
@@ -94,16 +95,16 @@ impl fmt::Display for ApiError {
     }
 }
 
-impl std::error::Error for ApiError {}
+impl std::error::Error for ClientError {}
 
-impl ApiError {
+impl ClientError {
     /// Whether the backend answered at all (a refusal or 4xx still means it is up).
     pub fn is_connection(&self) -> bool {
         matches!(self, Self::Unreachable(_))
     }
 }
 
-fn unreachable(err: reqwest::Error) -> ApiError {
+fn unreachable(err: reqwest::Error) -> ClientError {
     // reqwest's Display hides the cause ("error sending request"); the source says why.
     let mut text = err.to_string();
     let mut source = std::error::Error::source(&err);
@@ -111,7 +112,7 @@ fn unreachable(err: reqwest::Error) -> ApiError {
         text = format!("{text}: {cause}");
         source = cause.source();
     }
-    ApiError::Unreachable(text)
+    ClientError::Unreachable(text)
 }
 
 /// The message of an error answer: a Flightdeck problem body, else the body's text.
@@ -136,34 +137,34 @@ pub const WANTS_TOKEN: &str = "the backend wants a token: pass --token or FLIGHT
 
 /// The error for a non-success answer. A 401 gets a sentence that says what to do, since the
 /// backend's own text cannot know which flag this client has.
-pub fn status_error(status: u16, body: &str) -> ApiError {
+pub fn status_error(status: u16, body: &str) -> ClientError {
     let message = if status == 401 {
         format!("{WANTS_TOKEN} ({})", problem_message(body))
     } else {
         problem_message(body)
     };
-    ApiError::Status { status, message }
+    ClientError::Status { status, message }
 }
 
 #[derive(Clone, Debug)]
-pub struct Api {
+pub struct Client {
     http: reqwest::Client,
     endpoints: Endpoints,
 }
 
-impl Api {
-    pub fn new(endpoints: Endpoints) -> Result<Self, ApiError> {
+impl Client {
+    pub fn new(endpoints: Endpoints) -> Result<Self, ClientError> {
         Self::with_token(endpoints, None)
     }
 
     /// Every request, the live stream's included, carries `Authorization: Bearer TOKEN` when a
     /// token is given. The header is marked sensitive so that it never shows in debug output.
-    pub fn with_token(endpoints: Endpoints, token: Option<&str>) -> Result<Self, ApiError> {
+    pub fn with_token(endpoints: Endpoints, token: Option<&str>) -> Result<Self, ClientError> {
         let mut headers = reqwest::header::HeaderMap::new();
         if let Some(token) = token.filter(|t| !t.is_empty()) {
             let mut value = reqwest::header::HeaderValue::from_str(&format!("Bearer {token}"))
                 .map_err(|_| {
-                    ApiError::Decode(
+                    ClientError::Decode(
                         "the token holds characters an HTTP header cannot carry".to_owned(),
                     )
                 })?;
@@ -199,7 +200,7 @@ impl Api {
         }
     }
 
-    async fn get<T: DeserializeOwned>(&self, url: &str) -> Result<Option<T>, ApiError> {
+    async fn get<T: DeserializeOwned>(&self, url: &str) -> Result<Option<T>, ClientError> {
         let response = self
             .http
             .get(url)
@@ -218,10 +219,27 @@ impl Api {
         method: reqwest::Method,
         url: &str,
         body: &B,
-    ) -> Result<T, ApiError> {
-        let response = self
+    ) -> Result<T, ClientError> {
+        self.send_request(self.http.request(method, url), body)
+            .await
+    }
+
+    /// A create, with an `Idempotency-Key` of its own: a Flightdeck backend answers a repeat of
+    /// it as it answered the first and writes nothing (an original server ignores the header).
+    async fn create<B: Serialize>(&self, url: &str, body: &B) -> Result<Created, ClientError> {
+        let request = self
             .http
-            .request(method, url)
+            .post(url)
+            .header("idempotency-key", Uuid::new_v4().to_string());
+        self.send_request(request, body).await
+    }
+
+    async fn send_request<B: Serialize, T: DeserializeOwned>(
+        &self,
+        request: reqwest::RequestBuilder,
+        body: &B,
+    ) -> Result<T, ClientError> {
+        let response = request
             .timeout(Duration::from_secs(30))
             .json(body)
             .send()
@@ -231,44 +249,71 @@ impl Api {
     }
 
     /// Every flight. An original server answers 404 when it has none to show.
-    pub async fn flights(&self) -> Result<Vec<Flight>, ApiError> {
+    pub async fn flights(&self) -> Result<Vec<Flight>, ClientError> {
         Ok(self.get(&self.endpoints.flights).await?.unwrap_or_default())
     }
 
-    pub async fn flight(&self, id: Uuid) -> Result<Option<Flight>, ApiError> {
+    pub async fn flight(&self, id: Uuid) -> Result<Option<Flight>, ClientError> {
         self.get(&format!("{}/{id}", self.endpoints.flights)).await
     }
 
-    pub async fn passengers_of(&self, flight_id: Uuid) -> Result<Vec<Passenger>, ApiError> {
+    /// Every flight with its passenger counts. An original server has no counts in its list, so
+    /// there each flight's passengers are read, a few at a time.
+    pub async fn flights_with_counts(&self) -> Result<Vec<Flight>, ClientError> {
+        let mut flights = self.flights().await?;
+        let missing: Vec<usize> = (0..flights.len())
+            .filter(|&i| counts::reported(&flights[i]).is_none())
+            .collect();
+        for chunk in missing.chunks(8) {
+            let reads = chunk.iter().map(|&i| self.passengers_of(flights[i].id));
+            let results = futures_util::future::join_all(reads).await;
+            for (&i, result) in chunk.iter().zip(results) {
+                counts::fill(&mut flights[i], &result?);
+            }
+        }
+        Ok(flights)
+    }
+
+    /// A flight with its passenger counts, read from its passengers where the backend leaves
+    /// them out.
+    pub async fn flight_with_counts(&self, id: Uuid) -> Result<Option<Flight>, ClientError> {
+        let Some(mut flight) = self.flight(id).await? else {
+            return Ok(None);
+        };
+        if counts::reported(&flight).is_none() {
+            counts::fill(&mut flight, &self.passengers_of(id).await?);
+        }
+        Ok(Some(flight))
+    }
+
+    pub async fn passengers_of(&self, flight_id: Uuid) -> Result<Vec<Passenger>, ClientError> {
         let url = format!("{}/flight/{flight_id}", self.endpoints.passengers);
         Ok(self.get(&url).await?.unwrap_or_default())
     }
 
-    pub async fn passenger(&self, id: Uuid) -> Result<Option<Passenger>, ApiError> {
+    pub async fn passenger(&self, id: Uuid) -> Result<Option<Passenger>, ClientError> {
         self.get(&format!("{}/{id}", self.endpoints.passengers))
             .await
     }
 
-    pub async fn audit_all(&self) -> Result<Vec<AuditEntry>, ApiError> {
+    pub async fn audit_all(&self) -> Result<Vec<AuditEntry>, ClientError> {
         let url = format!("{}/all", self.endpoints.auditlog);
         Ok(self.get(&url).await?.unwrap_or_default())
     }
 
-    pub async fn create_flight(&self, body: &CreateFlight) -> Result<Uuid, ApiError> {
-        let created: Created = self
-            .send(reqwest::Method::POST, &self.endpoints.flights, body)
-            .await?;
+    pub async fn create_flight(&self, body: &CreateFlight) -> Result<Uuid, ClientError> {
+        let created = self.create(&self.endpoints.flights, body).await?;
         created_id(created)
     }
 
-    pub async fn update_flight(&self, body: &UpdateFlight) -> Result<(), ApiError> {
+    pub async fn update_flight(&self, body: &UpdateFlight) -> Result<(), ClientError> {
         let outcome: Outcome = self
             .send(reqwest::Method::PUT, &self.endpoints.flights, body)
             .await?;
         outcome_ok(outcome)
     }
 
-    pub async fn delete_flight(&self, id: Uuid) -> Result<(), ApiError> {
+    pub async fn delete_flight(&self, id: Uuid) -> Result<(), ClientError> {
         let outcome: Outcome = self
             .send(
                 reqwest::Method::DELETE,
@@ -279,14 +324,12 @@ impl Api {
         outcome_ok(outcome)
     }
 
-    pub async fn create_passenger(&self, body: &CreatePassenger) -> Result<Uuid, ApiError> {
-        let created: Created = self
-            .send(reqwest::Method::POST, &self.endpoints.passengers, body)
-            .await?;
+    pub async fn create_passenger(&self, body: &CreatePassenger) -> Result<Uuid, ClientError> {
+        let created = self.create(&self.endpoints.passengers, body).await?;
         created_id(created)
     }
 
-    pub async fn update_passenger(&self, body: &UpdatePassenger) -> Result<(), ApiError> {
+    pub async fn update_passenger(&self, body: &UpdatePassenger) -> Result<(), ClientError> {
         let outcome: Outcome = self
             .send(reqwest::Method::PUT, &self.endpoints.passengers, body)
             .await?;
@@ -294,15 +337,15 @@ impl Api {
     }
 }
 
-fn refusal(error: Option<String>) -> ApiError {
-    ApiError::Refused(
+fn refusal(error: Option<String>) -> ClientError {
+    ClientError::Refused(
         error
             .filter(|e| !e.trim().is_empty())
             .unwrap_or_else(|| "the server refused the command without saying why".to_owned()),
     )
 }
 
-fn created_id(created: Created) -> Result<Uuid, ApiError> {
+fn created_id(created: Created) -> Result<Uuid, ClientError> {
     if created.success {
         Ok(created.id)
     } else {
@@ -310,7 +353,7 @@ fn created_id(created: Created) -> Result<Uuid, ApiError> {
     }
 }
 
-fn outcome_ok(outcome: Outcome) -> Result<(), ApiError> {
+fn outcome_ok(outcome: Outcome) -> Result<(), ClientError> {
     if outcome.success {
         Ok(())
     } else {
@@ -318,13 +361,13 @@ fn outcome_ok(outcome: Outcome) -> Result<(), ApiError> {
     }
 }
 
-async fn decode<T: DeserializeOwned>(response: reqwest::Response) -> Result<T, ApiError> {
+async fn decode<T: DeserializeOwned>(response: reqwest::Response) -> Result<T, ClientError> {
     let status = response.status();
     let body = response.text().await.map_err(unreachable)?;
     if !status.is_success() {
         return Err(status_error(status.as_u16(), &body));
     }
-    serde_json::from_str(&body).map_err(|e| ApiError::Decode(e.to_string()))
+    serde_json::from_str(&body).map_err(|e| ClientError::Decode(e.to_string()))
 }
 
 #[cfg(test)]
@@ -358,5 +401,50 @@ mod tests {
         let err = status_error(401, body).to_string();
         assert!(err.contains(WANTS_TOKEN), "{err}");
         assert!(err.contains("a bearer token is required"), "{err}");
+    }
+
+    /// Each create carries a key of its own, so a repeat of that request is safe and two
+    /// creates are never taken for one.
+    #[tokio::test]
+    async fn each_create_carries_its_own_idempotency_key() {
+        use axum::http::HeaderMap;
+        use std::sync::{Arc, Mutex};
+        let keys = Arc::new(Mutex::new(Vec::<String>::new()));
+        let seen = keys.clone();
+        let created = move |headers: HeaderMap| {
+            let seen = seen.clone();
+            async move {
+                if let Some(key) = headers.get("idempotency-key").and_then(|k| k.to_str().ok()) {
+                    seen.lock().expect("keys").push(key.to_owned());
+                }
+                axum::Json(Created::ok(Uuid::from_u128(7)))
+            }
+        };
+        let app = axum::Router::new()
+            .route("/api/flights", axum::routing::post(created.clone()))
+            .route("/api/passengers", axum::routing::post(created));
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let addr = listener.local_addr().expect("address");
+        tokio::spawn(async move { axum::serve(listener, app).await });
+        let client = Client::new(Endpoints::from_api(&format!("http://{addr}/api")).expect("url"))
+            .expect("client");
+        client
+            .create_flight(&CreateFlight::default())
+            .await
+            .expect("created");
+        client
+            .create_flight(&CreateFlight::default())
+            .await
+            .expect("created");
+        client
+            .create_passenger(&CreatePassenger::default())
+            .await
+            .expect("created");
+        let keys = keys.lock().expect("keys").clone();
+        assert_eq!(keys.len(), 3, "every create sent a key: {keys:?}");
+        assert!(keys.iter().all(|k| Uuid::parse_str(k).is_ok()), "{keys:?}");
+        assert!(keys[0] != keys[1] && keys[1] != keys[2], "{keys:?}");
     }
 }

@@ -1,0 +1,396 @@
+//! The console's root: it owns what the components share (the focus, the toasts, the command
+//! being sent, the reads in flight, the dialog) and routes every message to the component it is
+//! for. Every key, mouse event, answer and stream message comes in as a [`Msg`]; what needs I/O
+//! goes out as [`Effect`]s that the runtime carries out off the UI task. Nothing here touches a
+//! terminal or the network, so all of it is testable.
+
+mod draw;
+mod loads;
+mod query;
+#[cfg(test)]
+mod tests;
+
+use crate::ask::{Ask, Dialog};
+use crate::client::ClientError;
+use crate::focus::Focus;
+use crate::keymap::{self, Action, Context};
+use crate::layout;
+use crate::msg::{Command, Done, Effect, FeedEvent, Msg};
+use crate::overlays::{Overlay, Reply};
+use crate::panes::audit::AuditPane;
+use crate::panes::flights::FlightsPane;
+use crate::panes::passengers::PassengersPane;
+use crate::panes::Input;
+use crate::status_bar::{Mode, StatusBar};
+use crate::theme::{Theme, Tone};
+use crate::toast::Toasts;
+use crossterm::event::{KeyEvent, KeyEventKind, MouseButton, MouseEvent, MouseEventKind};
+use flightdeck_core::contract::{AuditEntry, Flight, Passenger};
+use loads::Loads;
+use ratatui::layout::{Position, Rect};
+use uuid::Uuid;
+
+/// The ids the last successful creates made, so that a scripted operator can name them.
+#[derive(Clone, Copy, Debug, Default)]
+struct Created {
+    flight: Option<Uuid>,
+    passenger: Option<Uuid>,
+}
+
+pub struct Console {
+    theme: Theme,
+    size: Rect,
+    focus: Focus,
+    status: StatusBar,
+    flights: FlightsPane,
+    passengers: PassengersPane,
+    audit: AuditPane,
+    overlay: Option<Overlay>,
+    toasts: Toasts,
+    /// The command being carried out, in words: one at a time, so results stay in order.
+    running: Option<String>,
+    loads: Loads,
+    created: Created,
+    quit: bool,
+}
+
+impl Console {
+    pub fn new(theme: Theme, backend: String, mode: Mode, size: Rect) -> Self {
+        Self {
+            theme,
+            size,
+            focus: Focus::Flights,
+            status: StatusBar::new(backend, mode),
+            flights: FlightsPane::default(),
+            passengers: PassengersPane::default(),
+            audit: AuditPane::default(),
+            overlay: None,
+            toasts: Toasts::default(),
+            running: None,
+            loads: Loads::default(),
+            created: Created::default(),
+            quit: false,
+        }
+    }
+
+    /// What to do first: read the flights.
+    pub fn start(&mut self) -> Vec<Effect> {
+        self.loads.flights()
+    }
+
+    pub fn wants_to_quit(&self) -> bool {
+        self.quit
+    }
+
+    pub fn size(&self) -> Rect {
+        self.size
+    }
+
+    pub fn status(&self) -> &StatusBar {
+        &self.status
+    }
+
+    pub fn flights(&self) -> &FlightsPane {
+        &self.flights
+    }
+
+    pub fn passengers(&self) -> &PassengersPane {
+        &self.passengers
+    }
+
+    pub fn audit(&self) -> &AuditPane {
+        &self.audit
+    }
+
+    pub fn overlay(&self) -> Option<&Overlay> {
+        self.overlay.as_ref()
+    }
+
+    /// Where keys go now: a dialog, a filter being typed, or the focused pane.
+    pub fn context(&self) -> Context {
+        match &self.overlay {
+            Some(overlay) => overlay.context(),
+            None if self.view_editing() => Context::Filter,
+            None => Context::of(self.focus),
+        }
+    }
+
+    fn view_editing(&self) -> bool {
+        match self.focus {
+            Focus::Flights => self.flights.view().editing(),
+            Focus::Passengers => self.passengers.view().editing(),
+            Focus::Audit => self.audit.view().editing(),
+        }
+    }
+
+    /// Rows the pane's list shows at this size.
+    fn height(&self, focus: Focus) -> usize {
+        layout::areas(self.size).map_or(1, |a| layout::list_height(a.pane(focus)))
+    }
+
+    pub fn update(&mut self, msg: Msg) -> Vec<Effect> {
+        match msg {
+            Msg::Key(key) => self.on_key(key),
+            Msg::Mouse(mouse) => self.on_mouse(mouse),
+            Msg::Paste(text) => {
+                if let Some(overlay) = &mut self.overlay {
+                    overlay.paste(&text);
+                }
+                vec![]
+            }
+            Msg::Resize(w, h) => {
+                self.size = Rect::new(0, 0, w, h);
+                self.flights.clamp(self.height(Focus::Flights));
+                self.passengers.clamp(self.height(Focus::Passengers));
+                self.audit.clamp(self.height(Focus::Audit));
+                vec![]
+            }
+            Msg::Flights(result) => self.on_flights(result),
+            Msg::Passengers(flight, result) => self.on_passengers(flight, result),
+            Msg::AuditSnapshot(entries) => {
+                let height = self.height(Focus::Audit);
+                self.audit.snapshot(entries, self.flights.numbers(), height);
+                vec![]
+            }
+            Msg::Audit(entry) => self.on_audit(entry),
+            Msg::Feed(event) => {
+                // Whatever happened while the stream was down shows in the lists now.
+                let reread = event == FeedEvent::Live;
+                self.status.on_feed(event);
+                if reread {
+                    self.reload()
+                } else {
+                    vec![]
+                }
+            }
+            Msg::Poll => self.reload(),
+            Msg::Done(done) => self.on_done(done),
+            Msg::ToastExpired(seq) => {
+                self.toasts.expire(seq);
+                vec![]
+            }
+            Msg::Quit => {
+                self.quit = true;
+                vec![]
+            }
+        }
+    }
+
+    // ---- reading -------------------------------------------------------------------------
+
+    fn load_passengers(&mut self) -> Vec<Effect> {
+        match self.flights.selected_id() {
+            Some(id) => self.loads.passengers(id),
+            None => vec![],
+        }
+    }
+
+    /// Reads both lists again (coalesced with any read in flight).
+    fn reload(&mut self) -> Vec<Effect> {
+        let mut effects = self.loads.flights();
+        effects.extend(self.load_passengers());
+        effects
+    }
+
+    fn on_flights(&mut self, result: Result<Vec<Flight>, ClientError>) -> Vec<Effect> {
+        let mut effects = vec![];
+        if self.loads.flights_answered() {
+            effects.extend(self.loads.flights());
+        }
+        match result {
+            Err(err) => self.status.read_failed(&err),
+            Ok(flights) => {
+                self.status.read_answered();
+                let before = self.flights.selected_id();
+                self.flights.replace(flights, self.height(Focus::Flights));
+                let after = self.flights.selected_id();
+                if after != before || after != self.passengers.of() {
+                    self.passengers.show_for(after);
+                }
+                effects.extend(self.load_passengers());
+            }
+        }
+        effects
+    }
+
+    fn on_passengers(
+        &mut self,
+        flight: Uuid,
+        result: Result<Vec<Passenger>, ClientError>,
+    ) -> Vec<Effect> {
+        let again = self.loads.passengers_answered();
+        let current = self.flights.selected_id();
+        match result {
+            Err(err) => self.status.read_failed(&err),
+            Ok(passengers) if current == Some(flight) => {
+                self.flights.count(flight, &passengers);
+                let height = self.height(Focus::Passengers);
+                self.passengers.replace(flight, passengers, height);
+            }
+            // A late answer for a flight no longer selected.
+            Ok(_) => {}
+        }
+        if again || current != Some(flight) {
+            return self.load_passengers();
+        }
+        vec![]
+    }
+
+    fn on_audit(&mut self, entry: AuditEntry) -> Vec<Effect> {
+        if !self.audit.push(entry, self.flights.numbers()) {
+            return vec![];
+        }
+        // Every event changes a flight or a passenger: read them again (coalesced).
+        self.reload()
+    }
+
+    fn on_done(&mut self, done: Done) -> Vec<Effect> {
+        self.running = None;
+        let mut effects = match done.result {
+            Ok(text) => {
+                if let Some(id) = done.new_flight {
+                    self.flights.select_when_shown(id);
+                    self.created.flight = Some(id);
+                }
+                if let Some(id) = done.new_passenger {
+                    self.passengers.select_when_shown(id);
+                    self.created.passenger = Some(id);
+                }
+                if let Some(seen) = done.flight {
+                    self.flights.confirmed(seen);
+                }
+                if let Some(seen) = done.passenger {
+                    self.passengers.confirmed(seen);
+                }
+                vec![self.toasts.show(text, Tone::Good)]
+            }
+            Err(err) => {
+                self.status.command_failed(&err);
+                vec![self.toasts.show(err.to_string(), Tone::Bad)]
+            }
+        };
+        effects.extend(self.reload());
+        effects
+    }
+
+    // ---- what components ask -------------------------------------------------------------
+
+    fn carry_out(&mut self, asks: Vec<Ask>) -> Vec<Effect> {
+        let mut effects = vec![];
+        for ask in asks {
+            match ask {
+                Ask::Open(dialog) => self.overlay = Some(Overlay::open(dialog)),
+                Ask::Run(command) => effects.extend(self.run(command)),
+                Ask::Say(text, tone) => effects.push(self.toasts.show(text, tone)),
+            }
+        }
+        effects
+    }
+
+    fn run(&mut self, command: Command) -> Vec<Effect> {
+        if let Some(running) = &self.running {
+            let text = format!("Still {running}; try again when it is done");
+            return vec![self.toasts.show(text, Tone::Info)];
+        }
+        self.running = Some(command.describe());
+        vec![Effect::Run(command)]
+    }
+
+    // ---- keys and the mouse --------------------------------------------------------------
+
+    fn on_key(&mut self, key: KeyEvent) -> Vec<Effect> {
+        if key.kind == KeyEventKind::Release {
+            return vec![];
+        }
+        if keymap::action(Context::Global, key) == Some(Action::Interrupt) {
+            self.quit = true;
+            return vec![];
+        }
+        let context = self.context();
+        let action = if context.is_pane() {
+            keymap::action(Context::Global, key).or_else(|| keymap::action(context, key))
+        } else {
+            keymap::action(context, key)
+        };
+        match action {
+            Some(action) => self.act(action).unwrap_or_default(),
+            None => self.type_key(key),
+        }
+    }
+
+    /// A key no binding takes: typing, in a form or a filter.
+    fn type_key(&mut self, key: KeyEvent) -> Vec<Effect> {
+        if let Some(overlay) = &mut self.overlay {
+            overlay.type_key(key);
+            return vec![];
+        }
+        if self.view_editing() {
+            return self
+                .on_pane(self.focus, Input::FilterKey(key))
+                .unwrap_or_default();
+        }
+        vec![]
+    }
+
+    /// Carries out a binding's action where the keys go now (see [`Console::context`]): the
+    /// dialog, else the root and the focused pane. `None` when nothing there takes it.
+    fn act(&mut self, action: Action) -> Option<Vec<Effect>> {
+        if let Some(overlay) = &mut self.overlay {
+            return match overlay.act(action)? {
+                Reply::Stay => Some(vec![]),
+                Reply::Close(asks) => {
+                    self.overlay = None;
+                    Some(self.carry_out(asks))
+                }
+            };
+        }
+        match action {
+            Action::Quit | Action::Interrupt => self.quit = true,
+            Action::NextPane => self.focus = self.focus.next(),
+            Action::PreviousPane => self.focus = self.focus.previous(),
+            Action::Show(focus) => self.focus = focus,
+            Action::Help => self.overlay = Some(Overlay::open(Dialog::Help)),
+            _ => return self.on_pane(self.focus, Input::Action(action)),
+        }
+        Some(vec![])
+    }
+
+    /// Hands input to a pane and carries out what it asks. A new flight selected shows its
+    /// passengers.
+    fn on_pane(&mut self, focus: Focus, input: Input) -> Option<Vec<Effect>> {
+        let before = self.flights.selected_id();
+        let height = self.height(focus);
+        let asks = match focus {
+            Focus::Flights => self.flights.handle(input, height)?,
+            Focus::Passengers => self
+                .passengers
+                .handle(input, self.flights.selected(), height)?,
+            Focus::Audit => self.audit.handle(input, height)?,
+        };
+        let mut effects = self.carry_out(asks);
+        let after = self.flights.selected_id();
+        if after != before {
+            self.passengers.show_for(after);
+            effects.extend(self.load_passengers());
+        }
+        Some(effects)
+    }
+
+    fn on_mouse(&mut self, mouse: MouseEvent) -> Vec<Effect> {
+        if self.overlay.is_some() {
+            return vec![];
+        }
+        let Some(areas) = layout::areas(self.size) else {
+            return vec![];
+        };
+        let at = Position::new(mouse.column, mouse.row);
+        let Some(focus) = Focus::ALL.into_iter().find(|f| areas.pane(*f).contains(at)) else {
+            return vec![];
+        };
+        if mouse.kind == MouseEventKind::Down(MouseButton::Left) {
+            self.focus = focus;
+        }
+        self.on_pane(focus, Input::Mouse(mouse, areas.pane(focus)))
+            .unwrap_or_default()
+    }
+}

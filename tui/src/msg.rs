@@ -1,0 +1,106 @@
+//! What flows through the console's update: the messages that come in (keys, answers, the audit
+//! feed) and the effects that go out for the runtime to carry out, among them the commands sent
+//! to the backend.
+
+use crate::client::ClientError;
+use crossterm::event::{KeyEvent, MouseEvent};
+use flightdeck_core::contract::{AuditEntry, Flight, Passenger};
+use std::time::Duration;
+use uuid::Uuid;
+
+#[derive(Clone, Debug)]
+pub enum Msg {
+    Key(KeyEvent),
+    Mouse(MouseEvent),
+    Paste(String),
+    Resize(u16, u16),
+    Flights(Result<Vec<Flight>, ClientError>),
+    Passengers(Uuid, Result<Vec<Passenger>, ClientError>),
+    AuditSnapshot(Vec<AuditEntry>),
+    Audit(AuditEntry),
+    Feed(FeedEvent),
+    /// The poller's clock: read everything again.
+    Poll,
+    Done(Done),
+    ToastExpired(u64),
+    Quit,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Effect {
+    LoadFlights,
+    LoadPassengers(Uuid),
+    Run(Command),
+    ExpireToast { seq: u64, after: Duration },
+}
+
+/// What the live or polling task reports.
+#[derive(Clone, Debug, PartialEq)]
+pub enum FeedEvent {
+    Live,
+    Polling,
+    Down {
+        reason: String,
+        retry_in: Option<Duration>,
+    },
+}
+
+/// A change asked of the backend. The runtime sends it and re-reads until the change shows.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Command {
+    CreateFlight {
+        origin: String,
+        destination: String,
+        flight_number: String,
+    },
+    EditFlight {
+        flight: Flight,
+        origin: String,
+        destination: String,
+        flight_number: String,
+    },
+    Disembark(Flight),
+    Land(Flight),
+    Delete(Flight),
+    AddPassenger {
+        flight: Flight,
+        name: String,
+    },
+    Board {
+        passenger: Passenger,
+        flight: String,
+    },
+    Rename {
+        passenger: Passenger,
+        name: String,
+    },
+}
+
+impl Command {
+    pub fn describe(&self) -> String {
+        match self {
+            Self::CreateFlight { flight_number, .. } => format!("creating flight {flight_number}"),
+            Self::EditFlight { flight, .. } => format!("updating flight {}", flight.flight_number),
+            Self::Disembark(f) => format!("disembarking {}", f.flight_number),
+            Self::Land(f) => format!("landing {}", f.flight_number),
+            Self::Delete(f) => format!("deleting {}", f.flight_number),
+            Self::AddPassenger { flight, name } => {
+                format!("adding {name} to {}", flight.flight_number)
+            }
+            Self::Board { passenger, .. } => format!("boarding {}", passenger.name),
+            Self::Rename { passenger, .. } => format!("renaming {}", passenger.name),
+        }
+    }
+}
+
+/// A command's result as the runtime reports it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Done {
+    pub result: Result<String, ClientError>,
+    pub new_flight: Option<Uuid>,
+    pub new_passenger: Option<Uuid>,
+    /// The flight or passenger as the read that confirmed the change saw it: shown at once,
+    /// before the lists are read again.
+    pub flight: Option<Flight>,
+    pub passenger: Option<Passenger>,
+}

@@ -1,0 +1,261 @@
+//! Small forms on tui-input: a title, labelled fields, one focused. Fields are checked with the
+//! domain's own text rule before anything is sent, and each error is shown beside its field. A
+//! form that passes its checks becomes the command it stands for.
+
+use super::dialog_box::dialog_box;
+use crate::ask::FormKind;
+use crate::footer;
+use crate::keymap::{self, Action, Binding, Context};
+use crate::layout::centered;
+use crate::msg::Command;
+use crate::theme::Theme;
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::layout::Rect;
+use ratatui::style::{Modifier, Style};
+use ratatui::text::Span;
+use ratatui::widgets::{Clear, Paragraph, Wrap};
+use ratatui::Frame;
+use tui_input::{Input, InputRequest};
+
+#[derive(Clone, Debug)]
+pub struct Field {
+    pub label: &'static str,
+    /// The name the domain's messages use for the field.
+    pub name: &'static str,
+    pub input: Input,
+    pub error: Option<String>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Form {
+    kind: FormKind,
+    fields: Vec<Field>,
+    focus: usize,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum FormOutcome {
+    Stay,
+    Cancel,
+    /// The checked, trimmed values, in field order.
+    Submit(Vec<String>),
+}
+
+fn field(label: &'static str, name: &'static str, value: &str) -> Field {
+    Field {
+        label,
+        name,
+        input: Input::new(value.to_owned()),
+        error: None,
+    }
+}
+
+impl Form {
+    pub fn bindings() -> impl Iterator<Item = &'static Binding> {
+        keymap::of(Context::Form)
+    }
+
+    pub fn new(kind: FormKind) -> Self {
+        let fields = match &kind {
+            FormKind::NewFlight => vec![
+                field("Origin", "origin", ""),
+                field("Destination", "destination", ""),
+                field("Flight number", "flight number", ""),
+            ],
+            FormKind::EditFlight(f) => vec![
+                field("Origin", "origin", &f.origin),
+                field("Destination", "destination", &f.destination),
+                field("Flight number", "flight number", &f.flight_number),
+            ],
+            FormKind::AddPassenger(_) => vec![field("Name", "name", "")],
+            FormKind::RenamePassenger(p) => vec![field("Name", "name", &p.name)],
+        };
+        Self {
+            kind,
+            fields,
+            focus: 0,
+        }
+    }
+
+    pub fn title(&self) -> String {
+        match &self.kind {
+            FormKind::NewFlight => "New flight".to_owned(),
+            FormKind::EditFlight(f) => format!("Edit flight {}", f.flight_number),
+            FormKind::AddPassenger(f) => format!("Add a passenger to {}", f.flight_number),
+            FormKind::RenamePassenger(p) => format!("Rename {}", p.name),
+        }
+    }
+
+    /// A key as the form takes it: a binding of the key table, or typing.
+    pub fn handle_key(&mut self, key: KeyEvent) -> FormOutcome {
+        match keymap::action(Context::Form, key) {
+            Some(action) => self.act(action).unwrap_or(FormOutcome::Stay),
+            None => self.type_key(key),
+        }
+    }
+
+    /// Carries out a binding; `None` when the action is not a form's.
+    pub fn act(&mut self, action: Action) -> Option<FormOutcome> {
+        let count = self.fields.len();
+        match action {
+            Action::Cancel => return Some(FormOutcome::Cancel),
+            Action::Submit => return Some(self.submit()),
+            Action::NextField => self.focus = (self.focus + 1) % count,
+            Action::PreviousField => self.focus = (self.focus + count - 1) % count,
+            _ => return None,
+        }
+        Some(FormOutcome::Stay)
+    }
+
+    /// A key typed into the focused field.
+    pub fn type_key(&mut self, key: KeyEvent) -> FormOutcome {
+        let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
+        let request = match key.code {
+            KeyCode::Char('u') if ctrl => InputRequest::DeleteLine,
+            KeyCode::Char('w') if ctrl => InputRequest::DeletePrevWord,
+            KeyCode::Char('a') if ctrl => InputRequest::GoToStart,
+            KeyCode::Char('e') if ctrl => InputRequest::GoToEnd,
+            KeyCode::Char(_) if ctrl => return FormOutcome::Stay,
+            KeyCode::Char(c) => InputRequest::InsertChar(c),
+            KeyCode::Backspace => InputRequest::DeletePrevChar,
+            KeyCode::Delete => InputRequest::DeleteNextChar,
+            KeyCode::Left => InputRequest::GoToPrevChar,
+            KeyCode::Right => InputRequest::GoToNextChar,
+            KeyCode::Home => InputRequest::GoToStart,
+            KeyCode::End => InputRequest::GoToEnd,
+            _ => return FormOutcome::Stay,
+        };
+        if let Some(f) = self.fields.get_mut(self.focus) {
+            if f.input.handle(request).is_some_and(|c| c.value) {
+                f.error = None;
+            }
+        }
+        FormOutcome::Stay
+    }
+
+    /// Pasted text goes into the focused field, without its line breaks.
+    pub fn paste(&mut self, text: &str) {
+        if let Some(f) = self.fields.get_mut(self.focus) {
+            for c in text.chars().filter(|c| !c.is_control()) {
+                f.input.handle(InputRequest::InsertChar(c));
+            }
+            f.error = None;
+        }
+    }
+
+    fn submit(&mut self) -> FormOutcome {
+        let mut values = Vec::with_capacity(self.fields.len());
+        let mut first_bad = None;
+        for (i, f) in self.fields.iter_mut().enumerate() {
+            match flightdeck_core::text::field(f.name, f.input.value()) {
+                Ok(v) => {
+                    f.error = None;
+                    values.push(v);
+                }
+                Err(e) => {
+                    f.error = Some(e.to_string());
+                    first_bad.get_or_insert(i);
+                }
+            }
+        }
+        match first_bad {
+            Some(i) => {
+                self.focus = i;
+                FormOutcome::Stay
+            }
+            None => FormOutcome::Submit(values),
+        }
+    }
+
+    pub fn fields(&self) -> &[Field] {
+        &self.fields
+    }
+
+    /// The command the checked values stand for, in field order.
+    pub fn command(&self, values: Vec<String>) -> Command {
+        let mut values = values.into_iter();
+        let mut next = || values.next().unwrap_or_default();
+        match self.kind.clone() {
+            FormKind::NewFlight => Command::CreateFlight {
+                origin: next(),
+                destination: next(),
+                flight_number: next(),
+            },
+            FormKind::EditFlight(flight) => Command::EditFlight {
+                flight,
+                origin: next(),
+                destination: next(),
+                flight_number: next(),
+            },
+            FormKind::AddPassenger(flight) => Command::AddPassenger {
+                flight,
+                name: next(),
+            },
+            FormKind::RenamePassenger(passenger) => Command::Rename {
+                passenger,
+                name: next(),
+            },
+        }
+    }
+
+    /// Each field on a line of its own with its error beside it, the cursor in the focused one.
+    pub fn draw(&self, frame: &mut Frame, size: Rect, theme: &Theme) {
+        let label_width = self.fields.iter().map(|f| f.label.len()).max().unwrap_or(0) as u16 + 2;
+        let width = 76.min(size.width);
+        let height = self.fields.len() as u16 * 2 + 3;
+        let area = centered(size, width, height);
+        frame.render_widget(Clear, area);
+        let title = self.title();
+        let block = dialog_box(&title, theme);
+        let inner = block.inner(area);
+        frame.render_widget(block, area);
+        let input_width = inner.width.saturating_sub(label_width + 1).min(32);
+        for (i, field) in self.fields.iter().enumerate() {
+            let y = inner.y + i as u16 * 2;
+            if y >= inner.bottom() {
+                break;
+            }
+            let focused = i == self.focus;
+            let label_style = if focused { theme.key() } else { Style::new() };
+            frame.render_widget(
+                Paragraph::new(Span::styled(format!("{}:", field.label), label_style)),
+                Rect::new(inner.x, y, label_width, 1),
+            );
+            let input_area = Rect::new(inner.x + label_width, y, input_width, 1);
+            let scroll = field
+                .input
+                .visual_scroll(usize::from(input_width.saturating_sub(1)));
+            let input_style = Style::new().add_modifier(Modifier::UNDERLINED);
+            frame.render_widget(
+                Paragraph::new(field.input.value())
+                    .style(input_style)
+                    .scroll((0, scroll as u16)),
+                input_area,
+            );
+            if let Some(error) = &field.error {
+                let x = input_area.right() + 1;
+                if x < inner.right() {
+                    frame.render_widget(
+                        Paragraph::new(Span::styled(error.as_str(), theme.error_text()))
+                            .wrap(Wrap { trim: true }),
+                        Rect::new(x, y, inner.right() - x, 2.min(inner.bottom() - y)),
+                    );
+                }
+            }
+            if focused {
+                let cursor = field.input.visual_cursor().saturating_sub(scroll) as u16;
+                frame.set_cursor_position((input_area.x + cursor.min(input_width), y));
+            }
+        }
+        let hint_y = inner.bottom().saturating_sub(1);
+        if hint_y > inner.y + (self.fields.len() as u16 * 2).saturating_sub(1) {
+            frame.render_widget(
+                Paragraph::new(footer::hint_line(Context::Form, theme)),
+                Rect::new(inner.x, hint_y, inner.width, 1),
+            );
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

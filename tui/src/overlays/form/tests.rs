@@ -1,0 +1,136 @@
+//! The form alone, and in the console: fields checked beside themselves, sent trimmed.
+
+use super::*;
+
+fn key(code: KeyCode) -> KeyEvent {
+    KeyEvent::new(code, KeyModifiers::NONE)
+}
+
+fn type_text(form: &mut Form, text: &str) {
+    for c in text.chars() {
+        form.handle_key(key(KeyCode::Char(c)));
+    }
+}
+
+#[test]
+fn fields_are_checked_and_errors_sit_beside_them() {
+    let mut form = Form::new(FormKind::NewFlight);
+    type_text(&mut form, " ARN ");
+    form.handle_key(key(KeyCode::Tab));
+    form.handle_key(key(KeyCode::Tab));
+    type_text(&mut form, "SK1");
+    assert_eq!(form.handle_key(key(KeyCode::Enter)), FormOutcome::Stay);
+    assert_eq!(form.focus, 1, "focus jumps to the first bad field");
+    assert_eq!(
+        form.fields[1].error.as_deref(),
+        Some("destination can't be empty")
+    );
+    type_text(&mut form, "CPH");
+    assert_eq!(form.fields[1].error, None, "typing clears the error");
+    assert_eq!(
+        form.handle_key(key(KeyCode::Enter)),
+        FormOutcome::Submit(vec!["ARN".into(), "CPH".into(), "SK1".into()])
+    );
+}
+
+#[test]
+fn shift_tab_wraps_and_esc_cancels() {
+    let mut form = Form::new(FormKind::NewFlight);
+    form.handle_key(key(KeyCode::BackTab));
+    assert_eq!(form.focus, 2);
+    assert_eq!(form.handle_key(key(KeyCode::Esc)), FormOutcome::Cancel);
+}
+
+mod in_the_console {
+    use crate::fixtures::*;
+    use crate::msg::{Command, Done, Effect, Msg};
+    use crate::overlays::Overlay;
+    use crate::query::Query;
+    use crate::theme::Theme;
+    use crossterm::event::KeyCode;
+    use flightdeck_core::FlightStatus;
+    use uuid::Uuid;
+
+    #[test]
+    fn the_new_flight_form_checks_fields_and_sends_them_trimmed() {
+        let mut console = fixture();
+        console.update(ch('n'));
+        assert!(matches!(console.overlay(), Some(Overlay::Form(_))));
+        for c in " ARN ".chars() {
+            console.update(ch(c));
+        }
+        let effects = console.update(key(KeyCode::Enter));
+        assert!(effects.is_empty(), "refused with the form still open");
+        let Some(Overlay::Form(form)) = console.overlay() else {
+            panic!("form closed")
+        };
+        assert_eq!(
+            form.fields()[1].error.as_deref(),
+            Some("destination can't be empty")
+        );
+        for c in "CPH".chars() {
+            console.update(ch(c));
+        }
+        console.update(key(KeyCode::Tab));
+        for c in "SK9".chars() {
+            console.update(ch(c));
+        }
+        let effects = console.update(key(KeyCode::Enter));
+        assert_eq!(
+            runs(&effects),
+            vec![&Command::CreateFlight {
+                origin: "ARN".into(),
+                destination: "CPH".into(),
+                flight_number: "SK9".into()
+            }]
+        );
+        assert!(console.overlay().is_none());
+        // Once created, the new flight is selected when it shows up.
+        console.update(Msg::Done(Done {
+            result: Ok("Flight SK9 created".into()),
+            new_flight: Some(Uuid::from_u128(77)),
+            new_passenger: None,
+            flight: None,
+            passenger: None,
+        }));
+        let mut more = flights();
+        more.push(flight(
+            77,
+            "SK9",
+            "ARN",
+            "CPH",
+            FlightStatus::WaitingForBoarding,
+            0,
+            0,
+        ));
+        let effects = console.update(Msg::Flights(Ok(more)));
+        assert_eq!(console.selected_flight().unwrap().flight_number, "SK9");
+        assert!(
+            effects.contains(&Effect::LoadPassengers(Uuid::from_u128(77)))
+                || console.passengers().all().is_empty()
+        );
+    }
+
+    #[test]
+    fn the_new_flight_form_shows_errors_beside_the_field() {
+        let mut console = loaded(100, 30, Theme::plain());
+        console.update(ch('n'));
+        for c in "ARN".chars() {
+            console.update(ch(c));
+        }
+        console.update(key(KeyCode::Enter));
+        let screen = snapshot("form_new_flight", &console);
+        let line = screen.lines().find(|l| l.contains("Destination:")).unwrap();
+        assert!(line.contains("destination can't be empty"), "{line}");
+        assert!(screen.contains("Tab / Shift-Tab next / previous field"));
+    }
+
+    #[test]
+    fn the_add_passenger_form_names_the_flight() {
+        let mut console = loaded(80, 30, Theme::plain());
+        console.update(ch('a'));
+        let screen = snapshot("form_add_passenger", &console);
+        assert!(screen.contains("Add a passenger to SK101"));
+        assert!(screen.contains("Name:"));
+    }
+}

@@ -1,0 +1,112 @@
+//! The Flights pane in the console: the rules checked before any request, the selection and
+//! the passengers it shows, the filter.
+
+use crate::fixtures::*;
+use crate::msg::{Command, Effect, Msg};
+use crate::query::Query;
+use crate::theme::{Theme, Tone};
+use crossterm::event::KeyCode;
+use flightdeck_core::{FlightStatus, PassengerStatus};
+use uuid::Uuid;
+
+#[test]
+fn disembark_before_everyone_boarded_is_refused_before_any_request() {
+    let mut console = fixture();
+    assert_eq!(console.selected_flight().unwrap().flight_number, "SK101");
+    let effects = console.update(ch('d'));
+    assert!(runs(&effects).is_empty(), "no request: {effects:?}");
+    assert_eq!(
+        toast(&console),
+        "flight SK101 cannot disembark: 1 of 3 passengers have boarded"
+    );
+    assert_eq!(console.toast().unwrap().tone, Tone::Bad);
+}
+
+#[test]
+fn land_before_disembark_is_refused_and_after_it_is_sent() {
+    let mut console = fixture();
+    console.update(ch('j')); // DY602, all boarded
+    let effects = console.update(ch('l'));
+    assert!(runs(&effects).is_empty());
+    assert!(
+        toast(&console).contains("flight DY602 cannot land: it is All boarded"),
+        "{}",
+        toast(&console)
+    );
+    console.update(ch('j')); // AY913, disembarked
+    let effects = console.update(ch('l'));
+    assert!(matches!(runs(&effects)[..], [Command::Land(f)] if f.flight_number == "AY913"));
+    assert_eq!(console.running(), Some("landing AY913"));
+}
+
+#[test]
+fn a_flight_whose_passengers_all_boarded_may_disembark_though_its_status_lags() {
+    let mut console = fixture();
+    let mut lagging = flights();
+    lagging[0].boarded_count = Some(3);
+    console.update(Msg::Flights(Ok(lagging)));
+    console.update(Msg::Passengers(
+        Uuid::from_u128(1),
+        Ok(vec![passenger(101, 1, "Ann Lee", PassengerStatus::Boarded)]),
+    ));
+    let effects = console.update(ch('d'));
+    assert!(
+        matches!(runs(&effects)[..], [Command::Disembark(f)] if f.status == FlightStatus::WaitingForBoarding)
+    );
+}
+
+#[test]
+fn moving_the_flight_selection_loads_its_passengers_and_clears_the_old_ones() {
+    let mut console = fixture();
+    let effects = console.update(key(KeyCode::End));
+    assert_eq!(console.selected_flight().unwrap().flight_number, "LH2455");
+    assert!(effects.contains(&Effect::LoadPassengers(Uuid::from_u128(4))));
+    assert!(
+        console.passengers().all().is_empty(),
+        "no passenger shown under the wrong flight"
+    );
+    // A late answer for the flight no longer selected is dropped.
+    console.update(Msg::Passengers(
+        Uuid::from_u128(1),
+        Ok(passengers_of_sk101()),
+    ));
+    assert!(console.passengers().all().is_empty());
+    console.update(key(KeyCode::Home));
+    assert_eq!(console.selected_flight().unwrap().flight_number, "SK101");
+}
+
+#[test]
+fn a_filter_narrows_the_focused_list_and_esc_clears_it() {
+    let mut console = fixture();
+    console.update(ch('/'));
+    for c in "zür".chars() {
+        console.update(ch(c));
+    }
+    assert_eq!(console.flights().view().rows().len(), 1);
+    assert_eq!(console.selected_flight().unwrap().flight_number, "LH2455");
+    console.update(key(KeyCode::Enter));
+    assert!(!console.flights().view().editing());
+    // Keys act on the list again, not the filter.
+    console.update(ch('j'));
+    assert_eq!(console.flights().view().rows().len(), 1);
+    console.update(key(KeyCode::Esc));
+    assert_eq!(console.flights().view().rows().len(), 4);
+    assert_eq!(
+        console.selected_flight().unwrap().flight_number,
+        "LH2455",
+        "selection kept"
+    );
+}
+
+#[test]
+fn a_filter_shows_in_the_pane_title() {
+    let mut console = loaded(120, 30, Theme::plain());
+    console.update(ch('/'));
+    for c in "osl".chars() {
+        console.update(ch(c));
+    }
+    let screen = text(&render(&console));
+    assert!(screen.contains("1 Flights (1 of 4) /osl▏"), "{screen}");
+    assert!(screen.contains("Enter keep filter"));
+    assert!(!screen.contains("SK101      ARN"));
+}
