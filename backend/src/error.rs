@@ -31,10 +31,15 @@ pub enum ApiError {
     /// success (a read would not find it) nor a failure (it will take effect).
     #[error("{detail}")]
     NotShownYet { detail: String, id: Option<Uuid> },
+    /// The backend cannot serve this now, for a reason of its own making that a client may
+    /// read (a cap reached, the read side behind).
     #[error("{0}")]
     Unavailable(String),
-    #[error("{0}")]
-    Internal(String),
+    /// A store failed, or holds what this version cannot read. Its text names databases,
+    /// tables and hosts: it goes to the log under a reference, and the client gets only the
+    /// reference.
+    #[error("{detail}")]
+    Failed { status: StatusCode, detail: String },
 }
 
 impl ApiError {
@@ -50,7 +55,7 @@ impl ApiError {
             Self::Timeout(_) => StatusCode::REQUEST_TIMEOUT,
             Self::NotShownYet { .. } => StatusCode::ACCEPTED,
             Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
-            Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            Self::Failed { status, .. } => *status,
         }
     }
 }
@@ -58,13 +63,23 @@ impl ApiError {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let status = self.status();
-        if status.is_server_error() {
-            tracing::error!(error = %self, "request failed");
-        }
+        let detail = match &self {
+            Self::Failed { detail, .. } => {
+                let reference = reference();
+                tracing::error!(%reference, error = %detail, "request failed");
+                format!("the backend could not answer this request; its log has the details under reference {reference}")
+            }
+            other => {
+                if status.is_server_error() {
+                    tracing::warn!(error = %other, "request refused");
+                }
+                other.to_string()
+            }
+        };
         let body = Problem {
             status: status.as_u16(),
             title: status.canonical_reason().unwrap_or("Error").to_owned(),
-            detail: self.to_string(),
+            detail,
         };
         let mut response = match self {
             // The id a create was given, so the client can look for it once it shows.
@@ -85,22 +100,37 @@ impl IntoResponse for ApiError {
     }
 }
 
+/// A short random reference that ties an answer to its log line.
+fn reference() -> String {
+    Uuid::new_v4().simple().to_string()[..12].to_owned()
+}
+
 impl From<ReadModelError> for ApiError {
     fn from(e: ReadModelError) -> Self {
-        match e {
+        let status = match e {
             ReadModelError::Unavailable(_) | ReadModelError::Damaged(_) => {
-                Self::Unavailable(e.to_string())
+                StatusCode::SERVICE_UNAVAILABLE
             }
-            ReadModelError::Corrupt(_) => Self::Internal(e.to_string()),
+            ReadModelError::Corrupt(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        };
+        Self::Failed {
+            status,
+            detail: e.to_string(),
         }
     }
 }
 
 impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> Self {
-        match e {
-            StoreError::Unavailable(_) => Self::Unavailable(e.to_string()),
-            StoreError::Conflict { .. } | StoreError::Corrupt(_) => Self::Internal(e.to_string()),
+        let status = match e {
+            StoreError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            StoreError::Conflict { .. } | StoreError::Corrupt(_) => {
+                StatusCode::INTERNAL_SERVER_ERROR
+            }
+        };
+        Self::Failed {
+            status,
+            detail: e.to_string(),
         }
     }
 }

@@ -793,3 +793,93 @@ async fn a_request_too_slow_gets_a_408_with_a_problem_body() {
     );
     app.finish().await;
 }
+
+// The error edge: a store's own text (SQL, table and column names, hosts) never reaches a
+// client; the answer carries a reference, and the log line with the details carries the same.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn internal_errors_reach_the_log_not_the_client() {
+    let Some((url, name)) = support::fresh_postgres().await else {
+        return;
+    };
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut backend = tokio::process::Command::new(BACKEND)
+        .args(["--bind", "127.0.0.1:0", "--read-db", &url, "--data-dir"])
+        .arg(dir.path())
+        .env_remove("EVENTSTORE_URL")
+        .env("RUST_LOG", "info")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("the backend starts");
+    let mut stdout = tokio::io::BufReader::new(backend.stdout.take().expect("stdout"));
+    let mut line = String::new();
+    tokio::time::timeout(
+        Duration::from_secs(30),
+        tokio::io::AsyncBufReadExt::read_line(&mut stdout, &mut line),
+    )
+    .await
+    .expect("listening in time")
+    .expect("a line");
+    let base = line
+        .trim()
+        .rsplit(' ')
+        .next()
+        .expect("the address")
+        .trim_end_matches("/api")
+        .to_owned();
+    let client = reqwest::Client::new();
+    let ok = client
+        .get(format!("{base}/api/flights"))
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(ok.status(), 200);
+
+    let mut pg = sqlx::PgConnection::connect(&url).await.expect("connect");
+    pg.execute("ALTER TABLE flights RENAME COLUMN origin TO origin_renamed")
+        .await
+        .expect("break the read model");
+    let broken = client
+        .get(format!("{base}/api/flights"))
+        .send()
+        .await
+        .expect("sent");
+    assert!(broken.status().is_server_error(), "{}", broken.status());
+    let (_, problem) = problem(broken).await;
+    for secret in ["origin", "flights", "column", "SELECT", "postgres", &name] {
+        assert!(
+            !problem.detail.contains(secret),
+            "the answer leaks {secret:?}: {}",
+            problem.detail
+        );
+    }
+    let reference = problem
+        .detail
+        .rsplit(' ')
+        .next()
+        .expect("a reference")
+        .to_owned();
+    assert_eq!(reference.len(), 12, "{}", problem.detail);
+
+    backend.start_kill().expect("stop the backend");
+    let mut log = String::new();
+    backend
+        .stderr
+        .take()
+        .expect("stderr")
+        .read_to_string(&mut log)
+        .await
+        .expect("read the log");
+    let line = log
+        .lines()
+        .find(|l| l.contains(&reference))
+        .unwrap_or_else(|| panic!("no log line carries {reference}: {log}"));
+    assert!(line.contains("origin"), "the log has the details: {line}");
+    drop(pg);
+    if let Ok(mut admin) = sqlx::PgConnection::connect(&support::postgres_admin_url()).await {
+        let _ = admin
+            .execute(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)").as_str())
+            .await;
+    }
+}

@@ -42,7 +42,10 @@ impl<S: Send + Sync, T: DeserializeOwned + RequestBody> FromRequest<S> for Body<
         let bytes = axum::body::to_bytes(request.into_body(), MAX_BODY)
             .await
             .map_err(|e| {
-                if e.to_string().contains("length limit") {
+                let e = e.into_inner();
+                if e.downcast_ref::<http_body_util::LengthLimitError>()
+                    .is_some()
+                {
                     ApiError::PayloadTooLarge { limit: MAX_BODY }
                 } else {
                     ApiError::BadRequest(format!("could not read the request body: {e}"))
