@@ -3,24 +3,16 @@
 //! figure its meaning. Prints a table, then one JSON object as its last line.
 //!
 //! ```sh
-//! cargo run --release -p flightdeck-backend --bin flightdeck-bench            # full, ~4 min
-//! cargo run --release -p flightdeck-backend --bin flightdeck-bench -- --quick # under 60 s
+//! cargo run --release -p flightdeck-bench            # full, ~4 min
+//! cargo run --release -p flightdeck-bench -- --quick # under 60 s
 //! ```
 
-// A crate root that is a file looks for its modules beside it; these live in its folder.
-#[path = "flightdeck-bench/baselines.rs"]
 mod baselines;
-#[path = "flightdeck-bench/child.rs"]
 mod child;
-#[path = "flightdeck-bench/lag.rs"]
 mod lag;
-#[path = "flightdeck-bench/load.rs"]
 mod load;
-#[path = "flightdeck-bench/rebuild.rs"]
 mod rebuild;
-#[path = "flightdeck-bench/report.rs"]
 mod report;
-#[path = "flightdeck-bench/stores.rs"]
 mod stores;
 
 use clap::Parser;
