@@ -3,6 +3,9 @@
 //! decides anything, it stores and answers.
 
 pub mod rows;
+mod checkpoint;
+
+pub use checkpoint::{Batch, Writer};
 
 use crate::event_store::Position;
 use crate::wal;
@@ -13,6 +16,7 @@ use sqlx::{AnyPool, Executor, Row};
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::time::Duration;
+use tokio::sync::watch;
 use uuid::Uuid;
 
 /// Where the read model lives.
@@ -48,12 +52,34 @@ impl From<sqlx::Error> for ReadModelError {
     }
 }
 
-/// Which entries of the audit log to list.
+/// Which entries of the audit log to list; `?kind=` names it on the live stream.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum AuditFilter {
     All,
     Flights,
     Passengers,
+}
+
+impl std::str::FromStr for AuditFilter {
+    type Err = String;
+
+    fn from_str(kind: &str) -> Result<Self, String> {
+        match kind {
+            "all" => Ok(Self::All),
+            "flights" => Ok(Self::Flights),
+            "passengers" => Ok(Self::Passengers),
+            other => Err(format!(
+                "kind '{other}' is not one of all, flights, passengers"
+            )),
+        }
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for AuditFilter {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let kind = String::deserialize(deserializer)?;
+        kind.parse().map_err(serde::de::Error::custom)
+    }
 }
 
 impl AuditFilter {
@@ -78,7 +104,32 @@ pub const PROJECTION: &str = "flights";
 #[derive(Clone)]
 pub struct ReadModel {
     pool: AnyPool,
-    postgres: bool,
+    dialect: Dialect,
+}
+
+/// Where the two databases' SQL differs; nothing outside the read model sees it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Dialect {
+    Sqlite,
+    Postgres,
+}
+
+impl Dialect {
+    /// What to append to a SELECT of the checkpoint so that the row stays locked until the
+    /// transaction ends. SQLite needs none: it lets one writer in at a time.
+    fn row_lock(self) -> &'static str {
+        match self {
+            Self::Postgres => " FOR UPDATE",
+            Self::Sqlite => "",
+        }
+    }
+
+    fn placeholders(self) -> rows::Placeholders {
+        match self {
+            Self::Postgres => rows::Placeholders::Numbered,
+            Self::Sqlite => rows::Placeholders::Anonymous,
+        }
+    }
 }
 
 impl ReadModel {
@@ -121,7 +172,11 @@ impl ReadModel {
             .map_err(|e| ReadModelError::Unavailable(format!("cannot connect to {}: {e}", redact(&url))))?;
         let read_model = Self {
             pool,
-            postgres: !is_sqlite,
+            dialect: if is_sqlite {
+                Dialect::Sqlite
+            } else {
+                Dialect::Postgres
+            },
         };
         read_model.migrate().await?;
         Ok(read_model)
@@ -135,48 +190,17 @@ impl ReadModel {
         self.ensure_checkpoint().await
     }
 
-    /// The checkpoint row exists from the start, so followers can lock it (see `projection`).
-    async fn ensure_checkpoint(&self) -> Result<(), ReadModelError> {
-        sqlx::query("INSERT INTO checkpoints (name, position) VALUES ($1, -1) ON CONFLICT (name) DO NOTHING")
-            .bind(PROJECTION)
-            .execute(&self.pool)
-            .await?;
-        Ok(())
-    }
-
-    /// What to append to a SELECT of the checkpoint so that the row stays locked until the
-    /// transaction ends. SQLite needs none: it lets one writer in at a time.
-    pub fn row_lock(&self) -> &'static str {
-        if self.postgres {
-            " FOR UPDATE"
-        } else {
-            ""
+    /// Keeps an SQLite read model's WAL short (see `wal`), checkpointing after each burst of
+    /// changes that `writes` announces; a Postgres read model tends its own.
+    pub fn tend_wal<T: Send + Sync + 'static>(&self, writes: watch::Receiver<T>) {
+        if self.dialect != Dialect::Sqlite {
+            return;
         }
-    }
-
-    pub fn placeholders(&self) -> rows::Placeholders {
-        if self.postgres {
-            rows::Placeholders::Numbered
-        } else {
-            rows::Placeholders::Anonymous
-        }
-    }
-
-    pub fn pool(&self) -> &AnyPool {
-        &self.pool
-    }
-
-    /// True when the read model is an SQLite file whose WAL `checkpoint_wal` must tend.
-    pub fn has_wal(&self) -> bool {
-        !self.postgres
-    }
-
-    /// Copies the SQLite WAL into the database file, as far as readers allow (see `wal`).
-    pub async fn checkpoint_wal(&self) -> Result<(), sqlx::Error> {
-        sqlx::query(wal::PASSIVE)
-            .execute(&self.pool)
-            .await
-            .map(drop)
+        let pool = self.pool.clone();
+        wal::spawn_checkpoints(writes, "read model", move || {
+            let pool = pool.clone();
+            async move { sqlx::query(wal::PASSIVE).execute(&pool).await.map(drop) }
+        });
     }
 
     /// Drops the projection's tables and makes them anew, empty, so the projection replays the
@@ -254,16 +278,6 @@ impl ReadModel {
             .execute(&self.pool)
             .await?;
         Ok(())
-    }
-
-    pub async fn checkpoint(&self) -> Result<Option<Position>, ReadModelError> {
-        let position: Option<i64> =
-            sqlx::query_scalar("SELECT position FROM checkpoints WHERE name = $1")
-                .bind(PROJECTION)
-                .fetch_optional(&self.pool)
-                .await?;
-        // -1 marks a projection that has applied nothing yet.
-        Ok(position.and_then(|p| u64::try_from(p).ok()))
     }
 
     pub async fn flights(&self) -> Result<Vec<Flight>, ReadModelError> {

@@ -12,17 +12,12 @@ use axum::http::HeaderMap;
 use axum::response::sse::{Event as SseEvent, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use flightdeck_core::contract::AuditEntry;
-use flightdeck_core::event::is_passenger_event;
 use futures_util::stream::{self, Stream, StreamExt};
 use serde::Deserialize;
-use std::collections::VecDeque;
 use std::convert::Infallible;
 use std::sync::Arc;
-use tokio::sync::broadcast::{self, error::RecvError};
-use tokio::sync::{watch, OwnedSemaphorePermit};
+use tokio::sync::OwnedSemaphorePermit;
 
-/// Entries read from the read model per query while a live subscriber catches up.
-const CATCH_UP_PAGE: u32 = 1000;
 /// Entries read per query while a list is written.
 const LIST_PAGE: u32 = 500;
 
@@ -174,7 +169,7 @@ pub struct StreamQuery {
     /// Resume after this position (as `Last-Event-ID` does); without either, only new entries.
     from: Option<Position>,
     /// `flights` or `passengers`; all entries when absent.
-    kind: Option<String>,
+    kind: Option<AuditFilter>,
 }
 
 pub async fn stream(
@@ -182,16 +177,7 @@ pub async fn stream(
     headers: HeaderMap,
     Params(query): Params<StreamQuery>,
 ) -> Result<Sse<impl Stream<Item = Result<SseEvent, Infallible>>>, ApiError> {
-    let filter = match query.kind.as_deref() {
-        None | Some("all") => AuditFilter::All,
-        Some("flights") => AuditFilter::Flights,
-        Some("passengers") => AuditFilter::Passengers,
-        Some(other) => {
-            return Err(ApiError::BadRequest(format!(
-                "kind '{other}' is not one of all, flights, passengers"
-            )))
-        }
-    };
+    let filter = query.kind.unwrap_or(AuditFilter::All);
     let last_event_id = match headers.get("last-event-id") {
         None => None,
         Some(value) => Some(
@@ -217,34 +203,27 @@ pub async fn stream(
     let permit = app.streams.clone().try_acquire_owned().map_err(|_| {
         ApiError::Unavailable("too many live audit streams are open; try again later".into())
     })?;
-    // Subscribe before reading the backlog, so nothing committed in between is missed; entries
-    // seen twice are dropped by position.
-    let live = app.projection.live();
     let after = match reset {
         Some(_) => None,
         None => last_event_id
             .or(query.from)
             .or(app.projection.progress().applied),
     };
-    let follow = Follow {
-        read_model: app.read_model.clone(),
-        live,
-        filter,
-        after,
-        backlog: VecDeque::new(),
-        catching_up: true,
-        closing: app.closing.clone(),
-        _permit: permit,
-    };
+    let follower =
+        app.projection
+            .live()
+            .follow(app.read_model.clone(), filter, after, app.closing.clone());
     let reset = reset.map(|e| {
         Ok(SseEvent::default()
             .event("reset")
             .data(format!("{e}; the stream starts again from the beginning")))
     });
-    let events = stream::iter(reset).chain(stream::unfold(follow, |mut follow| async move {
-        let entry = follow.next().await?;
-        Some((Ok(sse(&entry)), follow))
-    }));
+    // The permit goes with the stream: it is released when the client goes away.
+    let followed = stream::unfold((follower, permit), |(mut follower, permit)| async move {
+        let entry = follower.next().await?;
+        Some((Ok(sse(&entry)), (follower, permit)))
+    });
+    let events = stream::iter(reset).chain(followed);
     Ok(Sse::new(events).keep_alive(KeepAlive::default()))
 }
 
@@ -258,71 +237,5 @@ fn sse(entry: &AuditEntry) -> SseEvent {
         Ok(event) => event,
         // An entry is plain data and always serialises; say so on the stream if it ever did not.
         Err(e) => SseEvent::default().event("error").data(e.to_string()),
-    }
-}
-
-struct Follow {
-    read_model: ReadModel,
-    live: broadcast::Receiver<Arc<AuditEntry>>,
-    filter: AuditFilter,
-    after: Option<Position>,
-    backlog: VecDeque<AuditEntry>,
-    catching_up: bool,
-    closing: watch::Receiver<bool>,
-    _permit: OwnedSemaphorePermit,
-}
-
-impl Follow {
-    /// The next entry for this subscriber, or `None` when the stream should end.
-    async fn next(&mut self) -> Option<AuditEntry> {
-        loop {
-            if let Some(entry) = self.backlog.pop_front() {
-                self.after = entry.position.or(self.after);
-                return Some(entry);
-            }
-            if self.catching_up {
-                match self
-                    .read_model
-                    .audit(self.filter, self.after, Some(CATCH_UP_PAGE))
-                    .await
-                {
-                    Ok(page) if page.is_empty() => self.catching_up = false,
-                    Ok(page) => self.backlog.extend(page),
-                    Err(e) => {
-                        tracing::warn!(error = %e, "live audit subscriber ended: the read model is unavailable");
-                        return None;
-                    }
-                }
-                continue;
-            }
-            let received = tokio::select! {
-                received = self.live.recv() => received,
-                _ = self.closing.wait_for(|closing| *closing) => return None,
-            };
-            match received {
-                Ok(entry) => {
-                    let position = entry.position;
-                    if position.is_some() && position <= self.after {
-                        continue;
-                    }
-                    self.after = position.or(self.after);
-                    if self.wants(&entry) {
-                        return Some(AuditEntry::clone(&entry));
-                    }
-                }
-                // Fell behind the live buffer: the read model still has everything.
-                Err(RecvError::Lagged(_)) => self.catching_up = true,
-                Err(RecvError::Closed) => return None,
-            }
-        }
-    }
-
-    fn wants(&self, entry: &AuditEntry) -> bool {
-        let passenger = is_passenger_event(&entry.event_type);
-        match self.filter {
-            AuditFilter::All => true,
-            AuditFilter::Flights => !passenger,
-            AuditFilter::Passengers => passenger,
-        }
     }
 }
