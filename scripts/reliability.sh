@@ -6,4 +6,4 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 filter="${1:-}"
-cargo test --release -p flightdeck-backend --test outages -- --ignored --test-threads=1 --nocapture $filter
+cargo test --release -p flightdeck-backend --test backend -- --ignored --test-threads=1 --nocapture $filter

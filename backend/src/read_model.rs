@@ -2,8 +2,8 @@
 //! Postgres or SQLite. The same SQL serves both through sqlx's `Any` driver; nothing here
 //! decides anything, it stores and answers.
 
-pub mod rows;
 mod checkpoint;
+pub mod rows;
 
 pub use checkpoint::{Batch, Writer};
 

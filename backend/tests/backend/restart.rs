@@ -1,11 +1,9 @@
 //! The projection resumes from its checkpoint after a restart and rebuilds from zero on demand.
 
-mod support;
-
+use crate::support::{Stores, TestApp};
 use flightdeck_backend::event_store::{ExpectedRevision, NewEvent};
 use flightdeck_core::event::stream_name;
 use flightdeck_core::Event;
-use support::{Stores, TestApp};
 use uuid::Uuid;
 
 on_each_store!(
@@ -45,7 +43,7 @@ async fn restart_resumes_from_the_checkpoint(stores: Stores) {
     drop(store);
 
     app.restart(false).await;
-    support::eventually(
+    crate::support::eventually(
         "the offline flight to be projected",
         std::time::Duration::from_secs(20),
         || async { app.flights().await.len() == 2 },
@@ -89,7 +87,7 @@ async fn rebuild_reproduces_the_read_model(stores: Stores) {
     let audit = app.audit().await;
 
     app.restart(true).await;
-    support::eventually(
+    crate::support::eventually(
         "the rebuild to finish",
         std::time::Duration::from_secs(20),
         || async { app.audit().await.len() == audit.len() },

@@ -1,12 +1,10 @@
 //! With a token, /api answers only requests that carry it; health stays open. Live streams are
 //! capped so no client can exhaust the backend.
 
-mod support;
-
+use crate::support::{Stores, TestApp};
 use flightdeck_backend::config::Token;
 use flightdeck_core::contract::Problem;
 use std::time::Duration;
-use support::{Stores, TestApp};
 
 #[tokio::test]
 async fn a_token_guards_every_api_route_but_not_health() {
@@ -96,7 +94,7 @@ async fn live_streams_are_capped() {
         problem.detail
     );
     drop(first);
-    support::eventually(
+    crate::support::eventually(
         "a closed stream's place to free up",
         Duration::from_secs(20),
         || async { open().await.map(|r| r.status() == 200).unwrap_or(false) },

@@ -1,11 +1,9 @@
 //! A three-node stand-in cluster through the official client: connecting by gossip seeds and
 //! by discovery, the not-leader redirect, an election the client follows, and dead nodes.
 
-mod common;
-
 use std::time::Duration;
 
-use common::{append, client_for, event, expect, payload_n, within};
+use crate::common::{append, client_for, event, expect, payload_n, within};
 use esdb_standin::{Cluster, NodeState};
 use eventstore::{
     Client, Error, ExpectedRevision, ReadStreamOptions, RetryOptions, SubscribeToAllOptions,

@@ -3,13 +3,11 @@
 //! routes and methods, a slow client. Never a 5xx, never a hang, never an append, always a
 //! message that names the problem.
 
-mod support;
-
+use crate::support::{Stores, TestApp};
 use flightdeck_core::contract::Problem;
 use reqwest::Method;
 use serde_json::Value;
 use std::time::Duration;
-use support::{Stores, TestApp};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 const VALID_ID: &str = "3f2504e0-4f89-11d3-9a0c-0305e82c3301";

@@ -3,8 +3,7 @@
 //! `verify` on the wrong directory, odd text and odd requests. Each test is named after what it
 //! guards.
 
-mod support;
-
+use crate::support::{eventually, Stores, TestApp};
 use flightdeck_backend::config::{EventsDb, Token};
 use flightdeck_backend::read_model::ReadDb;
 use flightdeck_core::contract::{Created, Outcome, Problem};
@@ -13,7 +12,6 @@ use sqlx::{Connection, Executor, SqliteConnection};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
-use support::{eventually, Stores, TestApp};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
@@ -798,7 +796,7 @@ async fn a_request_too_slow_gets_a_408_with_a_problem_body() {
 // client; the answer carries a reference, and the log line with the details carries the same.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn internal_errors_reach_the_log_not_the_client() {
-    let Some((url, name)) = support::fresh_postgres().await else {
+    let Some((url, name)) = crate::support::fresh_postgres().await else {
         return;
     };
     let dir = tempfile::tempdir().expect("temp dir");
@@ -877,7 +875,8 @@ async fn internal_errors_reach_the_log_not_the_client() {
         .unwrap_or_else(|| panic!("no log line carries {reference}: {log}"));
     assert!(line.contains("origin"), "the log has the details: {line}");
     drop(pg);
-    if let Ok(mut admin) = sqlx::PgConnection::connect(&support::postgres_admin_url()).await {
+    if let Ok(mut admin) = sqlx::PgConnection::connect(&crate::support::postgres_admin_url()).await
+    {
         let _ = admin
             .execute(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)").as_str())
             .await;

@@ -1,14 +1,12 @@
 //! Two backends on one event store and one read model apply every event exactly once.
 //! EventStoreDB cannot run here; the `esdb-standin` crate speaks its gRPC protocol.
 
-mod support;
-
+use crate::support::{Stores, TestApp};
 use flightdeck_backend::read_model::ReadModel;
 use flightdeck_backend::verify::verify;
 use flightdeck_core::contract::{Created, Outcome};
 use serde_json::{json, Value};
 use std::time::Duration;
-use support::{Stores, TestApp};
 use uuid::Uuid;
 
 on_each_store!(a_command_never_rests_on_what_another_instance_changed);
@@ -92,7 +90,7 @@ async fn a_command_never_rests_on_what_another_instance_changed(stores: Stores) 
     post_passenger(a.clone(), other, "Cy").await;
     post_passenger(b.clone(), other, "Di").await;
     post_passenger(a.clone(), other, "Ed").await;
-    support::eventually(
+    crate::support::eventually(
         "both instances' writes to show",
         Duration::from_secs(10),
         || async { app.passengers(other).await.len() == 3 },
@@ -157,7 +155,7 @@ async fn two_instances_share_the_projection_standin() {
     for operator in operators {
         operator.await.expect("operator");
     }
-    support::eventually(
+    crate::support::eventually(
         "the read model to catch up",
         Duration::from_secs(30),
         || app.ready(),

@@ -1,8 +1,7 @@
 //! The event store port's contract, on each store: expected revisions guard every append,
 //! multi-event appends are all or nothing, and appends that share a commit do not share a fate.
 
-mod support;
-
+use crate::support::{Stores, TestApp};
 use flightdeck_backend::event_store::{
     EventStore, ExpectedRevision, NewEvent, Position, StoreError,
 };
@@ -10,7 +9,6 @@ use flightdeck_core::event::stream_name;
 use flightdeck_core::Event;
 use std::collections::HashSet;
 use std::sync::Arc;
-use support::{Stores, TestApp};
 use uuid::Uuid;
 
 on_each_store!(

@@ -2,12 +2,10 @@
 //! EventStoreDB cannot run here; the `esdb-standin` crate speaks its gRPC protocol and injects
 //! the faults.
 
-mod support;
-
+use crate::support::{Stores, TestApp};
 use flightdeck_core::contract::Created;
 use std::collections::HashSet;
 use std::time::Duration;
-use support::{Stores, TestApp};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn dropped_event_store_connections_lose_no_acknowledged_command_standin() {
@@ -55,7 +53,7 @@ async fn dropped_event_store_connections_lose_no_acknowledged_command_standin() 
         acknowledged_flights.len() > 30,
         "most commands get through: {failures} failed"
     );
-    support::eventually(
+    crate::support::eventually(
         "the backend to be ready again",
         Duration::from_secs(30),
         || app.ready(),
@@ -87,16 +85,16 @@ async fn readiness_follows_the_event_store_standin() {
         return;
     };
     app.create_flight("SK1").await;
-    support::eventually("ready", Duration::from_secs(20), || app.ready()).await;
+    crate::support::eventually("ready", Duration::from_secs(20), || app.ready()).await;
     let standin = app.standin.as_ref().expect("stand-in");
     standin.refuse_connections_for(Duration::from_secs(3));
-    support::eventually(
+    crate::support::eventually(
         "not ready while the store is gone",
         Duration::from_secs(20),
         || async { !app.ready().await },
     )
     .await;
-    support::eventually(
+    crate::support::eventually(
         "ready again once it is back",
         Duration::from_secs(30),
         || app.ready(),

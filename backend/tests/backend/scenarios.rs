@@ -1,12 +1,10 @@
 //! The original system's six scenarios and every rule, over HTTP, on each read model. Every GET
 //! follows its command at once: commands answer only once their effect is readable.
 
-mod support;
-
+use crate::support::{Stores, TestApp};
 use flightdeck_core::contract::Flight;
 use flightdeck_core::{EventTypeOperation, FlightStatus, PassengerStatus};
 use serde_json::json;
-use support::{Stores, TestApp};
 use uuid::Uuid;
 
 on_each_store!(

@@ -21,6 +21,29 @@ fn text(v: &Value) -> String {
     }
 }
 
+/// The command line that means what `env` means to the backend: each variable becomes the flag
+/// that reads it. Other tests share this process, so its environment is left alone; a variable
+/// no flag reads (but the log filter's) fails the test.
+fn as_flags(env: &[(String, String)]) -> Vec<String> {
+    use clap::CommandFactory;
+    let command = Args::command();
+    let mut argv = vec!["flightdeck-backend".to_owned()];
+    for (key, value) in env {
+        if key == "RUST_LOG" {
+            continue; // read by the log filter, not by a flag
+        }
+        let arg = command
+            .get_arguments()
+            .find(|a| a.get_env().is_some_and(|e| e == key.as_str()))
+            .unwrap_or_else(|| panic!("no flag of the backend reads {key}"));
+        let long = arg
+            .get_long()
+            .expect("every environment flag has a long name");
+        argv.push(format!("--{long}={value}"));
+    }
+    argv
+}
+
 #[test]
 fn the_backend_accepts_the_environment_compose_gives_it() {
     let compose = compose();
@@ -29,11 +52,7 @@ fn the_backend_accepts_the_environment_compose_gives_it() {
         Value::Mapping(map) => map.iter().map(|(k, v)| (text(k), text(v))).collect(),
         other => panic!("backend.environment should be a mapping: {other:?}"),
     };
-    // This test binary holds this one test, so setting the process environment is race-free.
-    for (key, value) in &env {
-        std::env::set_var(key, value);
-    }
-    let config = Args::try_parse_from(["flightdeck-backend"])
+    let config = Args::try_parse_from(as_flags(&env))
         .expect("no flags needed")
         .into_config()
         .expect("the compose environment is a valid configuration");

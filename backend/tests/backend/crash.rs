@@ -2,8 +2,6 @@
 //! again: every command answered `success` is there, and `verify` finds the read model equal to
 //! a replay of the log.
 
-mod support;
-
 use flightdeck_core::contract::Created;
 use flightdeck_core::PassengerStatus;
 use std::process::Stdio;
@@ -113,7 +111,7 @@ async fn crash_and_recover(store_args: Vec<String>) {
             .subsec_nanos() as usize
             % 300);
     let seen = AtomicUsize::new(0);
-    support::eventually("load to build up", Duration::from_secs(60), || {
+    crate::support::eventually("load to build up", Duration::from_secs(60), || {
         seen.store(acks.lock().unwrap().len(), Ordering::Relaxed);
         async { seen.load(Ordering::Relaxed) >= threshold }
     })
@@ -128,7 +126,7 @@ async fn crash_and_recover(store_args: Vec<String>) {
     assert!(acknowledged.len() >= threshold);
 
     let (mut backend, base) = launch(&store_args).await;
-    support::eventually(
+    crate::support::eventually(
         "the restarted backend to be ready",
         Duration::from_secs(30),
         || async {
@@ -206,7 +204,7 @@ async fn kill_9_under_load_loses_nothing_acknowledged_sqlite() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn kill_9_under_load_loses_nothing_acknowledged_postgres() {
-    let Some((url, name)) = support::fresh_postgres().await else {
+    let Some((url, name)) = crate::support::fresh_postgres().await else {
         return;
     };
     let dir = tempfile::tempdir().unwrap();
@@ -218,7 +216,7 @@ async fn kill_9_under_load_loses_nothing_acknowledged_postgres() {
     ])
     .await;
     use sqlx::{Connection, Executor};
-    if let Ok(mut conn) = sqlx::PgConnection::connect(&support::postgres_admin_url()).await {
+    if let Ok(mut conn) = sqlx::PgConnection::connect(&crate::support::postgres_admin_url()).await {
         let _ = conn
             .execute(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)").as_str())
             .await;

@@ -1,10 +1,8 @@
 //! Concurrent operators never lose an update.
 
-mod support;
-
+use crate::support::{Stores, TestApp};
 use flightdeck_core::FlightStatus;
 use std::sync::Arc;
-use support::{Stores, TestApp};
 
 on_each_store!(twenty_concurrent_boardings);
 

@@ -1,11 +1,9 @@
 //! Malformed requests get a 4xx that names the problem, in the same JSON form, and append
 //! nothing; no client mistake yields a 5xx.
 
-mod support;
-
+use crate::support::{Stores, TestApp};
 use flightdeck_core::contract::Problem;
 use reqwest::Method;
-use support::{Stores, TestApp};
 
 on_each_store!(
     malformed_requests_are_named_and_change_nothing,

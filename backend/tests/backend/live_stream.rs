@@ -1,10 +1,8 @@
 //! The live audit stream: Server-Sent Events, one per new entry, resumable by position.
 
-mod support;
-
+use crate::support::{Stores, TestApp};
 use flightdeck_core::contract::AuditEntry;
 use std::time::Duration;
-use support::{Stores, TestApp};
 
 on_each_store!(
     new_entries_arrive_live,
@@ -168,7 +166,7 @@ async fn health_reports_ready(stores: Stores) {
         .unwrap();
     assert_eq!(live.status(), 200);
     app.create_flight("SK1").await;
-    support::eventually("ready", Duration::from_secs(20), || async {
+    crate::support::eventually("ready", Duration::from_secs(20), || async {
         app.client
             .get(app.url("/health/ready"))
             .send()

@@ -1,8 +1,7 @@
 //! Long or disruptive reliability runs, left out of `cargo test` because they stop the machine's
 //! Postgres or run for a minute: `scripts/reliability.sh` runs them one at a time.
 
-mod support;
-
+use crate::support::{Stores, TestApp};
 use flightdeck_backend::read_model::ReadModel;
 use flightdeck_backend::verify::verify;
 use flightdeck_core::contract::{AuditEntry, Created};
@@ -10,7 +9,6 @@ use std::collections::BTreeSet;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
-use support::{Stores, TestApp};
 
 fn pg_cluster(action: &str) {
     let version = std::fs::read_dir("/etc/postgresql")
@@ -89,30 +87,30 @@ async fn postgres_restart_under_load() {
             })
         })
         .collect();
-    support::eventually("load to build up", Duration::from_secs(30), || async {
+    crate::support::eventually("load to build up", Duration::from_secs(30), || async {
         acknowledged.lock().unwrap().len() > 50
     })
     .await;
     pg_cluster("stop");
-    support::eventually("readiness to go false", Duration::from_secs(30), || async {
+    crate::support::eventually("readiness to go false", Duration::from_secs(30), || async {
         !app.ready().await
     })
     .await;
-    support::eventually(
+    crate::support::eventually(
         "commands to be refused with 503",
         Duration::from_secs(30),
         || async { unavailable.load(Ordering::Relaxed) > 0 },
     )
     .await;
     pg_cluster("start");
-    support::eventually(
+    crate::support::eventually(
         "readiness to come back by itself",
         Duration::from_secs(60),
         || app.ready(),
     )
     .await;
     let before = acknowledged.lock().unwrap().len();
-    support::eventually(
+    crate::support::eventually(
         "commands to succeed again",
         Duration::from_secs(30),
         || async { acknowledged.lock().unwrap().len() > before + 20 },
@@ -122,7 +120,7 @@ async fn postgres_restart_under_load() {
     for writer in writers {
         writer.await.expect("writer");
     }
-    support::eventually(
+    crate::support::eventually(
         "the read model to catch up",
         Duration::from_secs(30),
         || app.ready(),

@@ -2,11 +2,9 @@
 //! position messages of stream reads, filter regexes with .NET syntax, batch appends, the
 //! server's features, and a graceful GOAWAY.
 
-mod common;
-
 use std::time::Duration;
 
-use common::{append, client_for, event, expect, payload_n, wait_until, within};
+use crate::common::{append, client_for, event, expect, payload_n, wait_until, within};
 use esdb_standin::StandIn;
 use eventstore::{
     BatchAppendOptions, Client, Error, ExpectedRevision, Position, ReadEvent, ReadStreamOptions,

@@ -1,0 +1,19 @@
+//! The backend's integration tests, one binary with a module per concern: each spawns the real
+//! server (or the real binary) against real stores. One binary links the dependencies once.
+
+#[macro_use]
+mod support;
+mod access;
+mod bad_input;
+mod compose;
+mod concurrency;
+mod crash;
+mod event_store;
+mod faults;
+mod hardening;
+mod hostile;
+mod instances;
+mod live_stream;
+mod outages;
+mod restart;
+mod scenarios;
