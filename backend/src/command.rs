@@ -22,8 +22,8 @@ use uuid::Uuid;
 const MAX_ATTEMPTS: usize = 16;
 /// Commands on one flight queue behind one of these locks, so writers in this process do not
 /// race each other into revision conflicts; other processes are still caught by the revision.
-/// Flights that share a stripe queue behind each other too: with 64 stripes, 32 operators on 32
-/// flights shared one four times in ten; with 1024, about one time in thirty-three.
+/// Flights that share a stripe queue behind each other too, so there are many more stripes than
+/// operators (BENCHMARKS.md, "What changed", has how often they collide).
 const LOCK_STRIPES: usize = 1024;
 /// Flights whose state is kept between commands; past this many, the memory starts over.
 const REMEMBERED_FLIGHTS: usize = 10_000;

@@ -154,9 +154,9 @@ impl ReadModel {
                         // its checkpoint commits with its rows, so WAL with NORMAL sync is safe.
                         conn.execute("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 5000;")
                             .await?;
-                        // A multi-row statement keeps a journal of its own to undo itself; on
-                        // disk, writing it cost a tenth of a rebuild. It is never needed after
-                        // a crash: the WAL alone recovers the file.
+                        // A multi-row statement keeps a journal of its own to undo itself;
+                        // written to disk it slowed rebuilds (BENCHMARKS.md). It is never needed
+                        // after a crash: the WAL alone recovers the file.
                         conn.execute("PRAGMA temp_store = MEMORY").await?;
                         conn.execute(
                             format!("PRAGMA wal_autocheckpoint = {}", wal::WRITER_CHECKPOINT_PAGES)

@@ -7,8 +7,8 @@
 //! so the pages are mostly copied already when the writer's own, rarer automatic checkpoint
 //! comes due. That one is still needed: only a checkpoint inside the writer, where no new frame
 //! can arrive meanwhile, completes the copy so that the next commit writes the WAL from its
-//! start again; passive checkpoints alone let it grow by hundreds of megabytes in a ten-second
-//! run. Durability does not depend on checkpoints: a committed transaction is in the WAL.
+//! start again; passive checkpoints alone let it grow without bound under load (BENCHMARKS.md has
+//! the figures). Durability does not depend on checkpoints: a committed transaction is in the WAL.
 
 use std::future::Future;
 use std::time::Duration;

@@ -15,8 +15,8 @@ use uuid::Uuid;
 const ROWS_PER_STATEMENT: usize = 256;
 
 /// How a statement marks its bound values. Postgres numbers them (`$1`). SQLite also accepts
-/// numbers, but sqlx then looks each one up by name, a scan of all the statement's names: with
-/// a few thousand values that lookup took a third of a rebuild's time. Anonymous `?`, bound in
+/// numbers, but sqlx then looks each one up by name, a scan of all the statement's names, which
+/// grows with the statement (BENCHMARKS.md has what it cost a rebuild). Anonymous `?`, bound in
 /// order, costs nothing to look up.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Placeholders {
