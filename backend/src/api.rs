@@ -28,7 +28,8 @@ use tower_http::cors::CorsLayer;
 /// The largest request body accepted.
 pub const MAX_BODY: usize = 64 * 1024;
 
-pub struct App {
+/// What every handler shares: the command side, the read side, the projection and the limits.
+pub struct ApiState {
     pub commands: Commands,
     pub read_model: ReadModel,
     pub projection: Projection,
@@ -46,7 +47,7 @@ pub struct App {
     pub request_timeout: Duration,
 }
 
-pub fn router(app: Arc<App>) -> Router {
+pub fn router(app: Arc<ApiState>) -> Router {
     let api = Router::new()
         .route(
             "/flights",
@@ -84,7 +85,7 @@ pub fn router(app: Arc<App>) -> Router {
 
 /// With a token configured, every /api request must carry it, whatever its path or method.
 async fn authorize(
-    State(app): State<Arc<App>>,
+    State(app): State<Arc<ApiState>>,
     request: Request,
     next: Next,
 ) -> Result<Response, ApiError> {
@@ -115,7 +116,7 @@ fn bearer(authorization: &str) -> Option<&str> {
 /// No request takes longer than the request timeout to be read and answered, except a command
 /// whose events may be written already: that one runs to its answer, which says what happened
 /// (cutting it would leave the client guessing, and a retry would do it twice).
-async fn deadline(State(app): State<Arc<App>>, mut request: Request, next: Next) -> Response {
+async fn deadline(State(app): State<Arc<ApiState>>, mut request: Request, next: Next) -> Response {
     let no_return = NoReturn::default();
     request.extensions_mut().insert(no_return.clone());
     let answer = next.run(request);

@@ -1,6 +1,6 @@
 //! Starting and stopping the backend: open the stores, start the projection, serve HTTP.
 
-use crate::api::{self, App};
+use crate::api::{self, ApiState};
 use crate::command::Commands;
 use crate::config::{Config, EventsDb};
 use crate::connections;
@@ -63,7 +63,7 @@ pub async fn start(config: Config) -> Result<Server, StartError> {
     if config.token.is_none() && !config.bind.ip().is_loopback() {
         tracing::warn!(bind = %config.bind, "listening beyond this machine without a token: anyone who can reach it can change flights; set --token or FLIGHTDECK_TOKEN");
     }
-    let app = Arc::new(App {
+    let app = Arc::new(ApiState {
         closing,
         token: config.token.clone(),
         streams: Arc::new(tokio::sync::Semaphore::new(config.max_streams)),

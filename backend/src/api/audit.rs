@@ -2,7 +2,7 @@
 //! replaces polling them.
 
 use super::extract::Params;
-use super::App;
+use super::ApiState;
 use crate::error::ApiError;
 use crate::event_store::Position;
 use crate::read_model::{AuditFilter, ReadModel, ReadModelError};
@@ -29,21 +29,21 @@ pub struct Page {
 }
 
 pub async fn all(
-    State(app): State<Arc<App>>,
+    State(app): State<Arc<ApiState>>,
     Params(page): Params<Page>,
 ) -> Result<Response, ApiError> {
     list(app, AuditFilter::All, page).await
 }
 
 pub async fn flights(
-    State(app): State<Arc<App>>,
+    State(app): State<Arc<ApiState>>,
     Params(page): Params<Page>,
 ) -> Result<Response, ApiError> {
     list(app, AuditFilter::Flights, page).await
 }
 
 pub async fn passengers(
-    State(app): State<Arc<App>>,
+    State(app): State<Arc<ApiState>>,
     Params(page): Params<Page>,
 ) -> Result<Response, ApiError> {
     list(app, AuditFilter::Passengers, page).await
@@ -52,7 +52,7 @@ pub async fn passengers(
 /// The list, streamed from the read model a page at a time: the original contract returns the
 /// whole log in one answer, and a long log must not be held in memory to send it. It ends at
 /// what the read model held when the request came, so an answer under steady writes ends too.
-async fn list(app: Arc<App>, filter: AuditFilter, page: Page) -> Result<Response, ApiError> {
+async fn list(app: Arc<ApiState>, filter: AuditFilter, page: Page) -> Result<Response, ApiError> {
     if let Some(after) = page.after {
         within_log(&app, after, "after").await?;
     }
@@ -151,7 +151,7 @@ impl Listing {
 }
 
 /// Refuses a position beyond the log's newest: the client has positions from another log.
-async fn within_log(app: &App, position: Position, name: &str) -> Result<(), ApiError> {
+async fn within_log(app: &ApiState, position: Position, name: &str) -> Result<(), ApiError> {
     let head = app.store.last_position().await?;
     if head.is_some_and(|head| position <= head) {
         return Ok(());
@@ -173,7 +173,7 @@ pub struct StreamQuery {
 }
 
 pub async fn stream(
-    State(app): State<Arc<App>>,
+    State(app): State<Arc<ApiState>>,
     headers: HeaderMap,
     Params(query): Params<StreamQuery>,
 ) -> Result<Sse<impl Stream<Item = Result<SseEvent, Infallible>>>, ApiError> {

@@ -1,5 +1,5 @@
 use super::extract::{Body, Id, IdempotencyKey};
-use super::App;
+use super::ApiState;
 use crate::command::NoReturn;
 use crate::error::{created, outcome, ApiError};
 use axum::extract::State;
@@ -9,11 +9,11 @@ use flightdeck_core::contract::{
 };
 use std::sync::Arc;
 
-pub async fn list(State(app): State<Arc<App>>) -> Result<Json<Vec<Flight>>, ApiError> {
+pub async fn list(State(app): State<Arc<ApiState>>) -> Result<Json<Vec<Flight>>, ApiError> {
     Ok(Json(app.read_model.flights().await?))
 }
 
-pub async fn get(State(app): State<Arc<App>>, Id(id): Id) -> Result<Json<Flight>, ApiError> {
+pub async fn get(State(app): State<Arc<ApiState>>, Id(id): Id) -> Result<Json<Flight>, ApiError> {
     app.read_model
         .flight(id)
         .await?
@@ -21,12 +21,12 @@ pub async fn get(State(app): State<Arc<App>>, Id(id): Id) -> Result<Json<Flight>
         .ok_or_else(|| ApiError::NotFound(format!("flight with id '{id}' does not exist")))
 }
 
-pub async fn exists(State(app): State<Arc<App>>, Id(id): Id) -> Result<Json<bool>, ApiError> {
+pub async fn exists(State(app): State<Arc<ApiState>>, Id(id): Id) -> Result<Json<bool>, ApiError> {
     Ok(Json(app.read_model.flight(id).await?.is_some()))
 }
 
 pub async fn create(
-    State(app): State<Arc<App>>,
+    State(app): State<Arc<ApiState>>,
     Extension(no_return): Extension<NoReturn>,
     key: IdempotencyKey,
     Body(request): Body<CreateFlight>,
@@ -39,7 +39,7 @@ pub async fn create(
 }
 
 pub async fn update(
-    State(app): State<Arc<App>>,
+    State(app): State<Arc<ApiState>>,
     Extension(no_return): Extension<NoReturn>,
     Body(request): Body<UpdateFlight>,
 ) -> Result<Json<Outcome>, ApiError> {
@@ -51,7 +51,7 @@ pub async fn update(
 }
 
 pub async fn delete(
-    State(app): State<Arc<App>>,
+    State(app): State<Arc<ApiState>>,
     Extension(no_return): Extension<NoReturn>,
     Body(request): Body<DeleteFlight>,
 ) -> Result<Json<Outcome>, ApiError> {

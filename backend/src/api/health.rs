@@ -1,4 +1,4 @@
-use super::App;
+use super::ApiState;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
@@ -11,7 +11,7 @@ pub async fn live() -> Json<Value> {
 
 /// Ready when both stores answer, the read model has every table and column it needs, and it
 /// has caught up with the log.
-pub async fn ready(State(app): State<Arc<App>>) -> (StatusCode, Json<Value>) {
+pub async fn ready(State(app): State<Arc<ApiState>>) -> (StatusCode, Json<Value>) {
     let not_ready = |reason: String| {
         (
             StatusCode::SERVICE_UNAVAILABLE,

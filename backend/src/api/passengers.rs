@@ -1,5 +1,5 @@
 use super::extract::{Body, Id, IdempotencyKey};
-use super::App;
+use super::ApiState;
 use crate::command::NoReturn;
 use crate::error::{created, outcome, ApiError};
 use axum::extract::State;
@@ -7,7 +7,10 @@ use axum::{Extension, Json};
 use flightdeck_core::contract::{CreatePassenger, Created, Outcome, Passenger, UpdatePassenger};
 use std::sync::Arc;
 
-pub async fn get(State(app): State<Arc<App>>, Id(id): Id) -> Result<Json<Passenger>, ApiError> {
+pub async fn get(
+    State(app): State<Arc<ApiState>>,
+    Id(id): Id,
+) -> Result<Json<Passenger>, ApiError> {
     app.read_model
         .passenger(id)
         .await?
@@ -16,14 +19,14 @@ pub async fn get(State(app): State<Arc<App>>, Id(id): Id) -> Result<Json<Passeng
 }
 
 pub async fn of_flight(
-    State(app): State<Arc<App>>,
+    State(app): State<Arc<ApiState>>,
     Id(flight_id): Id,
 ) -> Result<Json<Vec<Passenger>>, ApiError> {
     Ok(Json(app.read_model.passengers_of(flight_id).await?))
 }
 
 pub async fn create(
-    State(app): State<Arc<App>>,
+    State(app): State<Arc<ApiState>>,
     Extension(no_return): Extension<NoReturn>,
     key: IdempotencyKey,
     Body(request): Body<CreatePassenger>,
@@ -37,7 +40,7 @@ pub async fn create(
 }
 
 pub async fn update(
-    State(app): State<Arc<App>>,
+    State(app): State<Arc<ApiState>>,
     Extension(no_return): Extension<NoReturn>,
     Body(request): Body<UpdatePassenger>,
 ) -> Result<Json<Outcome>, ApiError> {
