@@ -57,6 +57,7 @@ pub fn router(app: Arc<ApiState>) -> Router {
                 .delete(flights::delete),
         )
         .route("/flights/{id}", get(flights::get))
+        .route("/flights/{id}/history", get(flights::history))
         .route("/flights/exists/{id}", get(flights::exists))
         .route(
             "/passengers",

@@ -2,6 +2,7 @@
 
 use crate::command::CommandError;
 use crate::event_store::StoreError;
+use crate::history::HistoryError;
 use crate::read_model::ReadModelError;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -131,6 +132,17 @@ impl From<StoreError> for ApiError {
         Self::Failed {
             status,
             detail: e.to_string(),
+        }
+    }
+}
+
+impl From<HistoryError> for ApiError {
+    fn from(e: HistoryError) -> Self {
+        match e {
+            HistoryError::UnknownFlight(_) | HistoryError::NoSuchRevision { .. } => {
+                Self::NotFound(e.to_string())
+            }
+            HistoryError::Store(e) => e.into(),
         }
     }
 }

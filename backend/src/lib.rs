@@ -12,6 +12,7 @@ pub mod config;
 pub mod connections;
 pub mod error;
 pub mod event_store;
+pub mod history;
 pub mod park;
 pub mod projection;
 pub mod read_model;

@@ -3,8 +3,7 @@
 
 use crate::event_store::{EventStore, Position, RecordedEvent, StoreError};
 use crate::read_model::{AuditFilter, ReadModel, ReadModelError};
-use flightdeck_core::contract::{Flight, Passenger};
-use flightdeck_core::flight::FlightState;
+use flightdeck_core::contract::{shown, Flight, Passenger};
 use flightdeck_core::{replay, Event};
 use futures_util::StreamExt;
 use std::collections::BTreeMap;
@@ -74,27 +73,8 @@ pub async fn verify(store: &dyn EventStore, read_model: &ReadModel) -> Result<Re
     }
     let mut expected: BTreeMap<Uuid, (Flight, Vec<Passenger>)> = BTreeMap::new();
     for events in streams.values() {
-        if let FlightState::Active(f) = replay(events) {
-            let passengers = f
-                .passengers
-                .iter()
-                .map(|p| Passenger {
-                    id: p.id,
-                    flight_id: f.id,
-                    name: p.name.clone(),
-                    status: p.status,
-                })
-                .collect();
-            let flight = Flight {
-                id: f.id,
-                origin: f.details.origin.clone(),
-                destination: f.details.destination.clone(),
-                flight_number: f.details.flight_number.clone(),
-                status: f.status,
-                passenger_count: Some(f.passengers.len() as u32),
-                boarded_count: Some(f.boarded() as u32),
-            };
-            expected.insert(f.id, (flight, passengers));
+        if let Some((flight, passengers)) = shown(&replay(events)) {
+            expected.insert(flight.id, (flight, passengers));
         }
     }
 

@@ -5,7 +5,7 @@
 //! `success: false` and a sentence in `error`, as the original did; `stackTrace` is always null.
 
 use crate::error::DomainError;
-use crate::flight::{Action, Command, DetailsChange, FlightDetails};
+use crate::flight::{Action, Command, DetailsChange, FlightDetails, FlightState};
 use crate::status::{EventTypeOperation, FlightStatus, PassengerStatus};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -69,6 +69,26 @@ pub struct AuditMetaData {
     pub timestamp: String,
 }
 
+/// One event of a flight's stream, with the flight as it stood right after it: what
+/// `GET /api/flights/{id}/history` lists.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct HistoryEntry {
+    /// The event's position in the whole log, as on audit entries.
+    pub position: u64,
+    /// Its number in the flight's stream, from 0.
+    pub revision: u64,
+    pub created: String,
+    pub event_type: String,
+    /// The audit log's phrase for it (`Board passenger`).
+    pub event_name: String,
+    /// The flight as `GET /api/flights/{id}` would have shown it right after this event; `None`
+    /// once it is deleted.
+    pub flight: Option<Flight>,
+    /// Its passengers as `GET /api/passengers/flight/{id}` would have shown them then.
+    pub passengers: Vec<Passenger>,
+}
+
 /// The answer to a create.
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
 #[serde(rename_all = "camelCase")]
@@ -96,6 +116,33 @@ pub struct Problem {
     pub status: u16,
     pub title: String,
     pub detail: String,
+}
+
+/// The flight and its manifest as the read model shows them, from the flight as its stream tells
+/// it; `None` for a flight that does not exist (yet, or any more).
+pub fn shown(state: &FlightState) -> Option<(Flight, Vec<Passenger>)> {
+    let f = state.flight()?;
+    let counts = f.counts();
+    let flight = Flight {
+        id: f.id,
+        origin: f.details.origin.clone(),
+        destination: f.details.destination.clone(),
+        flight_number: f.details.flight_number.clone(),
+        status: f.status,
+        passenger_count: Some(counts.total as u32),
+        boarded_count: Some(counts.boarded as u32),
+    };
+    let passengers = f
+        .passengers
+        .iter()
+        .map(|p| Passenger {
+            id: p.id,
+            flight_id: f.id,
+            name: p.name.clone(),
+            status: p.status,
+        })
+        .collect();
+    Some((flight, passengers))
 }
 
 impl Created {

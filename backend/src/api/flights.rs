@@ -1,8 +1,10 @@
-use super::extract::{Body, Id, IdempotencyKey};
+use super::extract::{Body, Id, IdempotencyKey, Params};
 use super::ApiState;
 use crate::command::NoReturn;
 use crate::error::{created, outcome, ApiError};
+use crate::history::{History, HistoryError};
 use axum::extract::State;
+use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
 use flightdeck_core::contract::{
     CreateFlight, Created, DeleteFlight, Flight, Outcome, UpdateFlight,
@@ -23,6 +25,66 @@ pub async fn get(State(app): State<Arc<ApiState>>, Id(id): Id) -> Result<Json<Fl
 
 pub async fn exists(State(app): State<Arc<ApiState>>, Id(id): Id) -> Result<Json<bool>, ApiError> {
     Ok(Json(app.read_model.flight(id).await?.is_some()))
+}
+
+#[derive(serde::Deserialize)]
+pub struct HistoryQuery {
+    /// Only the entry at this revision of the flight's stream.
+    revision: Option<u64>,
+}
+
+/// The flight's story, written entry by entry as the stream is replayed: a long stream's
+/// answer is never held whole.
+pub async fn history(
+    State(app): State<Arc<ApiState>>,
+    Id(id): Id,
+    Params(query): Params<HistoryQuery>,
+) -> Result<Response, ApiError> {
+    let history = History::read(app.store.as_ref(), id, query.revision).await?;
+    if query.revision.is_some() {
+        let entry = history
+            .into_iter()
+            .next()
+            .ok_or(HistoryError::UnknownFlight(id))??;
+        return Ok(Json(entry).into_response());
+    }
+    let mut first = true;
+    let mut history = history;
+    let mut done = false;
+    let chunks = futures_util::stream::iter(std::iter::from_fn(move || {
+        if done {
+            return None;
+        }
+        let mut chunk = Vec::with_capacity(1024);
+        chunk.push(if first { b'[' } else { b',' });
+        match history.next() {
+            None => {
+                done = true;
+                if first {
+                    return Some(Ok(b"[]".to_vec()));
+                }
+                return Some(Ok(b"]".to_vec()));
+            }
+            Some(Err(e)) => {
+                tracing::error!(error = %e, "a flight's history ended early");
+                done = true;
+                return Some(Err(std::io::Error::other(e.to_string())));
+            }
+            Some(Ok(entry)) => {
+                first = false;
+                if let Err(e) = serde_json::to_writer(&mut chunk, &entry) {
+                    done = true;
+                    return Some(Err(std::io::Error::other(e)));
+                }
+            }
+        }
+        Some(Ok(chunk))
+    }));
+    Ok((
+        [(axum::http::header::CONTENT_TYPE, "application/json")],
+        axum::body::Body::from_stream(chunks),
+    )
+        .into_response())
 }
 
 pub async fn create(

@@ -11,6 +11,7 @@ mod crash;
 mod event_store;
 mod faults;
 mod hardening;
+mod history;
 mod hostile;
 mod instances;
 mod live_stream;
