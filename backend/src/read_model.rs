@@ -53,8 +53,9 @@ impl From<sqlx::Error> for ReadModelError {
 }
 
 /// Which entries of the audit log to list; `?kind=` names it on the live stream.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum AuditFilter {
+    #[default]
     All,
     Flights,
     Passengers,
@@ -225,6 +226,7 @@ impl ReadModel {
             ("flights", FLIGHT_COLUMNS),
             ("passengers", PASSENGER_COLUMNS),
             ("audit_log", AUDIT_COLUMNS),
+            ("audit_log", "search"),
             ("checkpoints", "name, position"),
             ("parked", "position, stream, event_type, reason, parked_at"),
         ];
@@ -334,31 +336,106 @@ impl ReadModel {
         after: Option<Position>,
         limit: Option<u32>,
     ) -> Result<Vec<AuditEntry>, ReadModelError> {
-        let after = after.map_or(-1, |p| p as i64);
-        let limit = limit.map_or(i64::MAX, i64::from);
-        let rows = match filter.subject() {
-            None => {
-                sqlx::query(&format!(
-                    "SELECT {AUDIT_COLUMNS} FROM audit_log WHERE position > $1 ORDER BY position LIMIT $2"
-                ))
-                .bind(after)
-                .bind(limit)
-                .fetch_all(&self.pool)
-                .await?
-            }
-            Some(subject) => {
-                sqlx::query(&format!(
-                    "SELECT {AUDIT_COLUMNS} FROM audit_log WHERE subject = $1 AND position > $2 ORDER BY position LIMIT $3"
-                ))
-                .bind(subject)
-                .bind(after)
-                .bind(limit)
-                .fetch_all(&self.pool)
-                .await?
-            }
-        };
-        rows.iter().map(audit_entry).collect()
+        self.search_audit(&AuditQuery {
+            filter,
+            after,
+            limit,
+            ..AuditQuery::default()
+        })
+        .await
     }
+
+    /// Audit entries that match `query`, oldest first.
+    pub async fn search_audit(
+        &self,
+        query: &AuditQuery,
+    ) -> Result<Vec<AuditEntry>, ReadModelError> {
+        let mut conditions = Vec::new();
+        let mut values: Vec<Value> = Vec::new();
+        let mut bind = |condition: &str, value: Value| {
+            values.push(value);
+            conditions.push(condition.replace('?', &format!("${}", values.len())));
+        };
+        if let Some(subject) = query.filter.subject() {
+            bind("subject = ?", Value::Text(subject.to_owned()));
+        }
+        if let Some(after) = query.after {
+            bind("position > ?", Value::Int(after as i64));
+        }
+        if let Some(before) = query.before {
+            bind("position < ?", Value::Int(before as i64));
+        }
+        if let Some(stream) = &query.stream {
+            bind("stream = ?", Value::Text(stream.clone()));
+        }
+        if let Some(text) = &query.text {
+            bind(
+                "search LIKE ? ESCAPE '\\'",
+                Value::Text(format!("%{}%", like_escaped(text))),
+            );
+        }
+        let filter = match conditions.is_empty() {
+            true => String::new(),
+            false => format!("WHERE {}", conditions.join(" AND ")),
+        };
+        // The newest that match, when asked; the answer is still oldest first.
+        let order = if query.newest { "DESC" } else { "ASC" };
+        values.push(Value::Int(query.limit.map_or(i64::MAX, i64::from)));
+        let sql = format!(
+            "SELECT {AUDIT_COLUMNS} FROM audit_log {filter} ORDER BY position {order} LIMIT ${}",
+            values.len()
+        );
+        let mut statement = sqlx::query(&sql);
+        for value in values {
+            statement = match value {
+                Value::Int(v) => statement.bind(v),
+                Value::Text(v) => statement.bind(v),
+            };
+        }
+        let rows = statement.fetch_all(&self.pool).await?;
+        let mut entries: Vec<AuditEntry> =
+            rows.iter().map(audit_entry).collect::<Result<_, _>>()?;
+        if order == "DESC" {
+            entries.reverse();
+        }
+        Ok(entries)
+    }
+}
+
+/// A bound value of a query put together at run time.
+enum Value {
+    Int(i64),
+    Text(String),
+}
+
+/// `text` with LIKE's wildcards taken literally.
+fn like_escaped(text: &str) -> String {
+    let mut escaped = String::with_capacity(text.len());
+    for c in text.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            escaped.push('\\');
+        }
+        escaped.push(c);
+    }
+    escaped
+}
+
+/// Which audit entries to list.
+#[derive(Clone, Debug, Default)]
+pub struct AuditQuery {
+    pub filter: AuditFilter,
+    /// Only entries after this position.
+    pub after: Option<Position>,
+    /// Only entries before this position.
+    pub before: Option<Position>,
+    pub limit: Option<u32>,
+    /// Take the newest `limit` that match rather than the oldest (paging backwards).
+    pub newest: bool,
+    /// Only entries whose search text (flight number, passenger name, event name and type)
+    /// contains this, which must be lowercased already.
+    pub text: Option<String>,
+    /// Only entries of this stream.
+    pub stream: Option<String>,
 }
 
 /// A connection string fit for a log line: the password is replaced.

@@ -13,6 +13,7 @@ mod lag;
 mod load;
 mod rebuild;
 mod report;
+mod seed;
 mod stores;
 
 use clap::Parser;
@@ -27,6 +28,8 @@ use std::time::Duration;
     about = "Benchmarks the Flightdeck backend against its baselines, on this machine, in one run."
 )]
 struct Cli {
+    #[command(subcommand)]
+    task: Option<Task>,
     /// A run under 60 s: shorter phases and no rebuild of a million events.
     #[arg(long)]
     quick: bool,
@@ -57,6 +60,20 @@ struct Cli {
     rebuild: bool,
     #[arg(long, hide = true)]
     data_dir: Option<PathBuf>,
+}
+
+#[derive(clap::Subcommand, Debug)]
+enum Task {
+    /// Write a realistic log (the benchmark's tours) and its read model into a new data
+    /// directory, which `flightdeck-backend --data-dir DIR` then serves as it is.
+    Seed {
+        /// Where: events.db and read.db are written there; it must hold no event log yet.
+        #[arg(long)]
+        data_dir: PathBuf,
+        /// How many events, at least (whole tours are written).
+        #[arg(long, default_value_t = 10_000)]
+        events: u64,
+    },
 }
 
 /// How long each phase runs.
@@ -91,6 +108,15 @@ async fn main() -> ExitCode {
     }
     if cli.serve_hello {
         return child::serve_hello().await;
+    }
+    if let Some(Task::Seed { data_dir, events }) = &cli.task {
+        return match seed::seed(data_dir, *events).await {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("flightdeck-bench seed: {e}");
+                ExitCode::FAILURE
+            }
+        };
     }
     match run(&cli).await {
         Ok(()) => ExitCode::SUCCESS,

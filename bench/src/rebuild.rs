@@ -71,7 +71,7 @@ fn tour(flight_id: Uuid, number: u64) -> Vec<Event> {
 /// The schema comes from the event store itself (its migrations). The rows are written in large
 /// transactions with `synchronous=NORMAL`: generating the input is not what is measured, and the
 /// file is the same once written.
-async fn generate(path: &Path, target: u64) -> Result<u64, String> {
+pub async fn generate(path: &Path, target: u64) -> Result<u64, String> {
     drop(
         SqliteEventStore::open(path)
             .await

@@ -5,27 +5,95 @@ use super::extract::Params;
 use super::ApiState;
 use crate::error::ApiError;
 use crate::event_store::Position;
-use crate::read_model::{AuditFilter, ReadModel, ReadModelError};
+use crate::read_model::{AuditFilter, AuditQuery, ReadModel, ReadModelError};
 use axum::extract::State;
 use axum::http::header::CONTENT_TYPE;
 use axum::http::HeaderMap;
 use axum::response::sse::{Event as SseEvent, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use flightdeck_core::contract::AuditEntry;
+use flightdeck_core::event::{stream_name, STREAM_PREFIX};
 use futures_util::stream::{self, Stream, StreamExt};
 use serde::Deserialize;
 use std::convert::Infallible;
 use std::sync::Arc;
 use tokio::sync::OwnedSemaphorePermit;
+use unicode_normalization::UnicodeNormalization;
+use uuid::Uuid;
 
 /// Entries read per query while a list is written.
 const LIST_PAGE: u32 = 500;
 
-/// Flightdeck's additions to the lists: `?after=POSITION&limit=N` pages through a long log.
+/// Flightdeck's additions to the lists: `?after=POSITION&limit=N` pages through a long log,
+/// `?before=POSITION&limit=N` backwards; `q` searches it, `stream` keeps one flight's stream.
 #[derive(Deserialize)]
 pub struct Page {
     after: Option<Position>,
+    before: Option<Position>,
     limit: Option<u32>,
+    q: Option<String>,
+    stream: Option<String>,
+}
+
+/// The longest search text taken, as for any text field.
+const MAX_SEARCH_CHARS: usize = 255;
+/// The most entries one backwards page holds (it is read whole, newest first).
+const MAX_BACKWARDS_PAGE: u32 = 10_000;
+
+impl Page {
+    /// The query this page asks for, or what is wrong with it.
+    fn query(self, filter: AuditFilter) -> Result<AuditQuery, ApiError> {
+        if let Some(before) = self.before.filter(|b| *b > i64::MAX as u64) {
+            return Err(ApiError::BadRequest(format!(
+                "before={before} is not a position: positions are at most {}",
+                i64::MAX
+            )));
+        }
+        if self.before.is_some() && self.after.is_none() {
+            if let Some(limit) = self.limit.filter(|l| *l > MAX_BACKWARDS_PAGE) {
+                return Err(ApiError::BadRequest(format!(
+                    "limit={limit} is too many for a page before a position; at most {MAX_BACKWARDS_PAGE}"
+                )));
+            }
+        }
+        let text = match self.q {
+            None => None,
+            Some(q) => {
+                let text: String = q.trim().nfc().collect::<String>().to_lowercase();
+                let chars = text.chars().count();
+                if chars == 0 || chars > MAX_SEARCH_CHARS {
+                    return Err(ApiError::BadRequest(format!(
+                        "q must be 1 to {MAX_SEARCH_CHARS} characters of text to search for; it has {chars}"
+                    )));
+                }
+                Some(text)
+            }
+        };
+        let stream = match self.stream {
+            None => None,
+            Some(stream) => match stream
+                .strip_prefix(STREAM_PREFIX)
+                .and_then(|id| Uuid::parse_str(id).ok())
+            {
+                Some(id) => Some(stream_name(id)),
+                None => {
+                    return Err(ApiError::BadRequest(format!(
+                        "stream '{}' is not a flight's stream: streams are flight-<id>, such as flight-3f2504e0-4f89-11d3-9a0c-0305e82c3301",
+                        stream.chars().take(80).collect::<String>()
+                    )))
+                }
+            },
+        };
+        Ok(AuditQuery {
+            filter,
+            after: self.after,
+            before: self.before,
+            limit: self.limit,
+            newest: false,
+            text,
+            stream,
+        })
+    }
 }
 
 pub async fn all(
@@ -56,6 +124,7 @@ async fn list(app: Arc<ApiState>, filter: AuditFilter, page: Page) -> Result<Res
     if let Some(after) = page.after {
         within_log(&app, after, "after").await?;
     }
+    let query = page.query(filter)?;
     // Whole-log reads queue for one of a few permits, so many at once cannot hold a page
     // each of every request in memory at the same time.
     let permit = app
@@ -64,11 +133,16 @@ async fn list(app: Arc<ApiState>, filter: AuditFilter, page: Page) -> Result<Res
         .acquire_owned()
         .await
         .map_err(|_| ApiError::Unavailable("the backend is shutting down".into()))?;
+    // One page of the newest before a position: read whole (it is capped), newest first.
+    let backwards = query.before.is_some() && query.after.is_none() && query.limit.is_some();
     let listing = Listing {
         read_model: app.read_model.clone(),
-        filter,
-        after: page.after,
-        left: page.limit.map_or(u64::MAX, u64::from),
+        left: query.limit.map_or(u64::MAX, u64::from),
+        backwards,
+        query: AuditQuery {
+            newest: backwards,
+            ..query
+        },
         upto: app.projection.progress().applied,
         first: true,
         done: false,
@@ -88,8 +162,9 @@ async fn list(app: Arc<ApiState>, filter: AuditFilter, page: Page) -> Result<Res
 /// A list answer being written: `[`, the entries a page at a time, `]`.
 struct Listing {
     read_model: ReadModel,
-    filter: AuditFilter,
-    after: Option<Position>,
+    /// What is asked; its `after` moves along as pages are written.
+    query: AuditQuery,
+    backwards: bool,
     left: u64,
     upto: Option<Position>,
     first: bool,
@@ -106,14 +181,17 @@ impl Listing {
         if self.first {
             chunk.push(b'[');
         }
-        let want = self.left.min(LIST_PAGE as u64) as u32;
+        let want = match self.backwards {
+            true => self.left.min(u64::from(u32::MAX)) as u32,
+            false => self.left.min(LIST_PAGE as u64) as u32,
+        };
         let page = match self.upto {
             Some(_) if want > 0 => {
-                match self
-                    .read_model
-                    .audit(self.filter, self.after, Some(want))
-                    .await
-                {
+                let query = AuditQuery {
+                    limit: Some(want),
+                    ..self.query.clone()
+                };
+                match self.read_model.search_audit(&query).await {
                     Ok(page) => page,
                     // The answer has begun; ending it short is all that is left to do.
                     Err(e) => {
@@ -140,9 +218,13 @@ impl Listing {
             written += 1;
             self.first = false;
         }
-        self.after = page.last().and_then(|e| e.position).or(self.after);
+        self.query.after = page.last().and_then(|e| e.position).or(self.query.after);
         self.left -= written;
-        if written < u64::from(want) || page.len() < want as usize || self.left == 0 {
+        if self.backwards
+            || written < u64::from(want)
+            || page.len() < want as usize
+            || self.left == 0
+        {
             chunk.push(b']');
             self.done = true;
         }

@@ -145,11 +145,26 @@ impl WorkingSet {
                 self.change_passenger(*passenger_id, |p| p.status = PassengerStatus::Boarded)
             }
         };
-        self.audit.push(audit_row(recorded, event, data));
+        // What a search of the audit log matches: the flight's number, and the passenger's name
+        // for a passenger's event (with their flight's number, which the entry does not carry).
+        let flight_number = data
+            .get("flightNumber")
+            .and_then(Value::as_str)
+            .or_else(|| {
+                self.flights
+                    .get(&flight_id)
+                    .map(|r| r.flight.flight_number.as_str())
+            });
+        let name = data.get("name").and_then(Value::as_str);
+        let search = search_text([
+            flight_number,
+            name,
+            Some(event.audit().event_name),
+            Some(event.event_type()),
+        ]);
+        self.audit.push(audit_row(recorded, event, data, search));
     }
 
-    /// The rows to write. Flights and passengers come in the order they were created, so two
-    /// runs over the same log write the same statements.
     /// Records an event an operator parked (the projection cannot read it): the audit log shows
     /// it, in its place, and no row changes.
     pub fn park(&mut self, recorded: &RecordedEvent, reason: &str) {
@@ -172,9 +187,12 @@ impl WorkingSet {
                 position: Some(recorded.position),
             },
             subject: SUBJECT_PARKED,
+            search: search_text([Some(PARKED_EVENT_NAME), Some(&recorded.event_type)]),
         });
     }
 
+    /// The rows to write. Flights and passengers come in the order they were created, so two
+    /// runs over the same log write the same statements.
     pub fn into_changes(mut self) -> Changes {
         let flights = take_changed(&mut self.flights, &self.changed_flights, |r| {
             r.created_position
@@ -251,7 +269,13 @@ fn to_json(entity: &impl serde::Serialize) -> Value {
     serde_json::to_value(entity).unwrap_or(Value::Null)
 }
 
-fn audit_row(recorded: &RecordedEvent, event: &Event, data: Value) -> AuditRow {
+/// The text an audit search looks in, lowercased once here so that a search need not.
+fn search_text<'a>(parts: impl IntoIterator<Item = Option<&'a str>>) -> String {
+    let parts: Vec<&str> = parts.into_iter().flatten().collect();
+    parts.join("\n").to_lowercase()
+}
+
+fn audit_row(recorded: &RecordedEvent, event: &Event, data: Value, search: String) -> AuditRow {
     let audit = event.audit();
     let subject = match audit.subject {
         Subject::Flight(_) => SUBJECT_FLIGHT,
@@ -276,6 +300,7 @@ fn audit_row(recorded: &RecordedEvent, event: &Event, data: Value) -> AuditRow {
             position: Some(recorded.position),
         },
         subject,
+        search,
     }
 }
 

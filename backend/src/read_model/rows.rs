@@ -43,6 +43,8 @@ pub struct PassengerRow {
 pub struct AuditRow {
     pub entry: AuditEntry,
     pub subject: &'static str,
+    /// What a search of the audit log matches, lowercased.
+    pub search: String,
 }
 
 /// What a batch changed, to be written in its transaction.
@@ -167,14 +169,14 @@ pub async fn store(
         conn,
         style,
         &changes.audit,
-        10,
+        11,
         |values| {
             format!(
-                "INSERT INTO audit_log (position, stream, event_number, event_id, event_type, operation, event_name, subject, created, data)
+                "INSERT INTO audit_log (position, stream, event_number, event_id, event_type, operation, event_name, subject, created, data, search)
                  VALUES {values}"
             )
         },
-        |query, AuditRow { entry, subject }| {
+        |query, AuditRow { entry, subject, search }| {
             query
                 .bind(entry.position.map(|p| p as i64))
                 .bind(&entry.stream)
@@ -186,6 +188,7 @@ pub async fn store(
                 .bind(*subject)
                 .bind(&entry.created)
                 .bind(entry.data.to_string())
+                .bind(search)
         },
     )
     .await?;

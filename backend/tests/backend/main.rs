@@ -4,6 +4,7 @@
 #[macro_use]
 mod support;
 mod access;
+mod audit_search;
 mod bad_input;
 mod compose;
 mod concurrency;
