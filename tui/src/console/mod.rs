@@ -133,7 +133,8 @@ impl Console {
             Msg::Key(key) => self.on_key(key),
             Msg::Mouse(mouse) => self.on_mouse(mouse),
             Msg::Paste(text) => {
-                if let Some(overlay) = &mut self.overlay {
+                let seen = layout::areas(self.size).is_some();
+                if let Some(overlay) = self.overlay.as_mut().filter(|_| seen) {
                     overlay.paste(&text);
                 }
                 vec![]
@@ -302,8 +303,16 @@ impl Console {
         if key.kind == KeyEventKind::Release {
             return vec![];
         }
-        if keymap::action(Context::Global, key) == Some(Action::Interrupt) {
+        let global = keymap::action(Context::Global, key);
+        if global == Some(Action::Interrupt) {
             self.quit = true;
+            return vec![];
+        }
+        // The operator cannot see what a key would act on, so none may act but quitting.
+        if layout::areas(self.size).is_none() {
+            if global == Some(Action::Quit) {
+                self.quit = true;
+            }
             return vec![];
         }
         let context = self.context();
