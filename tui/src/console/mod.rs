@@ -144,6 +144,9 @@ impl Console {
                 self.flights.clamp(self.height(Focus::Flights));
                 self.passengers.clamp(self.height(Focus::Passengers));
                 self.audit.clamp(self.height(Focus::Audit));
+                if let Some(overlay) = &mut self.overlay {
+                    overlay.fit(self.size);
+                }
                 vec![]
             }
             Msg::Flights(result) => self.on_flights(result),
@@ -280,12 +283,18 @@ impl Console {
         let mut effects = vec![];
         for ask in asks {
             match ask {
-                Ask::Open(dialog) => self.overlay = Some(Overlay::open(dialog)),
+                Ask::Open(dialog) => self.open(dialog),
                 Ask::Run(command) => effects.extend(self.run(command)),
                 Ask::Say(text, tone) => effects.push(self.toasts.show(text, tone)),
             }
         }
         effects
+    }
+
+    fn open(&mut self, dialog: Dialog) {
+        let mut overlay = Overlay::open(dialog);
+        overlay.fit(self.size);
+        self.overlay = Some(overlay);
     }
 
     fn run(&mut self, command: Command) -> Vec<Effect> {
@@ -346,7 +355,10 @@ impl Console {
     fn act(&mut self, action: Action) -> Option<Vec<Effect>> {
         if let Some(overlay) = &mut self.overlay {
             return match overlay.act(action)? {
-                Reply::Stay => Some(vec![]),
+                Reply::Stay => {
+                    overlay.fit(self.size);
+                    Some(vec![])
+                }
                 Reply::Close(asks) => {
                     self.overlay = None;
                     Some(self.carry_out(asks))
@@ -358,7 +370,7 @@ impl Console {
             Action::NextPane => self.focus = self.focus.next(),
             Action::PreviousPane => self.focus = self.focus.previous(),
             Action::Show(focus) => self.focus = focus,
-            Action::Help => self.overlay = Some(Overlay::open(Dialog::Help)),
+            Action::Help => self.open(Dialog::Help),
             _ => return self.on_pane(self.focus, Input::Action(action)),
         }
         Some(vec![])

@@ -6,6 +6,7 @@ pub mod details;
 pub mod dialog_box;
 pub mod form;
 pub mod help;
+pub mod scroll;
 
 use crate::ask::{Ask, Dialog};
 use crate::keymap::{Action, Context};
@@ -38,7 +39,7 @@ pub enum Reply {
 impl Overlay {
     pub fn open(dialog: Dialog) -> Self {
         match dialog {
-            Dialog::Help => Self::Help(Help),
+            Dialog::Help => Self::Help(Help::default()),
             Dialog::Details(entry) => Self::Details(Details::new(entry)),
             Dialog::ConfirmDelete(flight) => Self::ConfirmDelete(ConfirmDelete::new(flight)),
             Dialog::Form(kind) => Self::Form(Form::new(kind)),
@@ -59,6 +60,10 @@ impl Overlay {
     pub fn act(&mut self, action: Action) -> Option<Reply> {
         match (self, action) {
             (Self::Help(_), Action::Close) => Some(Reply::Close(vec![])),
+            (Self::Help(help), Action::Move(step)) => {
+                help.scroll(step);
+                Some(Reply::Stay)
+            }
             (Self::Details(details), Action::Move(step)) => {
                 details.scroll(step);
                 Some(Reply::Stay)
@@ -77,6 +82,13 @@ impl Overlay {
                 FormOutcome::Submit(values) => Reply::Close(vec![Ask::Run(form.command(values))]),
             }),
             _ => None,
+        }
+    }
+
+    /// Lays the dialog out at the screen's size, where its length depends on it.
+    pub fn fit(&mut self, size: Rect) {
+        if let Self::Help(help) = self {
+            help.fit(size);
         }
     }
 
