@@ -26,8 +26,7 @@ const NOT_A_TERMINAL: &str =
     "flightdeck: stdin or stdout is not a terminal, and the console needs \
 one; without a screen, try `flightdeck demo --headless`";
 
-fn main() -> color_eyre::Result<()> {
-    color_eyre::install()?;
+fn main() {
     let cli = Cli::parse();
     let target = match cli.target() {
         Ok(target) => target,
@@ -61,15 +60,35 @@ fn main() -> color_eyre::Result<()> {
         eprintln!("{NOT_A_TERMINAL}");
         std::process::exit(2);
     }
-    let runtime = tokio::runtime::Builder::new_multi_thread()
+    let result = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
-        .build()?;
-    let ok = runtime.block_on(run(cli, target, demo, script))?;
-    if !ok {
-        std::process::exit(1);
+        .build()
+        .map_err(color_eyre::Report::from)
+        .and_then(|runtime| runtime.block_on(run(cli, target, demo, script)));
+    match result {
+        Ok(true) => {}
+        Ok(false) => std::process::exit(1),
+        Err(e) => {
+            // One plain line, as the backend prints for the same mistake: no colours, no
+            // report, no backtrace hint, whatever the terminal or NO_COLOR say.
+            eprintln!("flightdeck: {}", one_line(&e));
+            std::process::exit(1);
+        }
     }
-    Ok(())
+}
+
+/// An error and its causes in one line, each cause once.
+fn one_line(error: &color_eyre::Report) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    for cause in error.chain() {
+        let text = cause.to_string();
+        // A wrapper often repeats its cause's text; say it once.
+        if !parts.last().is_some_and(|last| last.ends_with(&text)) {
+            parts.push(text);
+        }
+    }
+    flightdeck_tui::text::one_line(&parts.join(": "))
 }
 
 /// Connects, runs what was asked, and says whether it all held (always true for the console).

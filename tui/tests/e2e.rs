@@ -306,3 +306,34 @@ fn without_a_terminal_it_says_so_in_one_line_and_exits_2() {
         assert!(!data.exists(), "no backend was started");
     }
 }
+
+#[test]
+fn a_start_up_error_is_one_plain_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("a-file");
+    std::fs::write(&file, "not a directory").unwrap();
+    for no_color in [Some("1"), None] {
+        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_flightdeck"));
+        cmd.args(["demo", "--headless", "--data-dir", file.to_str().unwrap()])
+            .env_remove("FLIGHTDECK_API")
+            .env_remove("RUST_BACKTRACE")
+            .env_remove("RUST_LIB_BACKTRACE")
+            .stdin(std::process::Stdio::null());
+        match no_color {
+            Some(v) => cmd.env("NO_COLOR", v),
+            None => cmd.env_remove("NO_COLOR"),
+        };
+        let out = cmd.output().unwrap();
+        assert_eq!(out.status.code(), Some(1), "{no_color:?}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(err.lines().count(), 1, "one line: {err}");
+        assert!(
+            err.starts_with("flightdeck: cannot create the data directory"),
+            "{err}"
+        );
+        assert!(err.contains("a-file"), "{err}");
+        for noise in ["\x1b", "Location", "backtrace", "Backtrace", "Error:"] {
+            assert!(!err.contains(noise), "{noise:?} in: {err}");
+        }
+    }
+}
