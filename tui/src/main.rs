@@ -138,6 +138,14 @@ async fn run(
         (Some(args), Some(script)) => {
             let mut director = Director::new(script, args.speed, args.exit);
             let result = console(&cli, client, mode, Some(&mut director)).await;
+            // The screen that showed the failure is gone (with --exit it went at once): say
+            // it where it stays, now that the terminal is back.
+            if let Some(failure) = director.failure() {
+                eprintln!(
+                    "flightdeck demo: {}",
+                    flightdeck_tui::text::one_line(&failure)
+                );
+            }
             result.map(|()| !director.failed())
         }
         _ => console(&cli, client, mode, None).await.map(|()| true),
