@@ -104,15 +104,45 @@ impl ClientError {
     }
 }
 
-fn unreachable(err: reqwest::Error) -> ClientError {
-    // reqwest's Display hides the cause ("error sending request"); the source says why.
-    let mut text = err.to_string();
-    let mut source = std::error::Error::source(&err);
+/// No answer from the backend, in words: why the connection failed, without the library's
+/// chain of wrappers ("error sending request for url (…): client error (Connect): …").
+pub fn unreachable(err: reqwest::Error) -> ClientError {
+    ClientError::Unreachable(why_unreachable(&err))
+}
+
+fn why_unreachable(err: &reqwest::Error) -> String {
+    if err.is_timeout() {
+        return "no answer within 30 s".to_owned();
+    }
+    let mut innermost: &dyn std::error::Error = err;
+    let mut source = std::error::Error::source(err);
     while let Some(cause) = source {
-        text = format!("{text}: {cause}");
+        if let Some(io) = cause.downcast_ref::<std::io::Error>() {
+            match io.kind() {
+                std::io::ErrorKind::ConnectionRefused => return "connection refused".to_owned(),
+                std::io::ErrorKind::ConnectionReset => return "connection reset".to_owned(),
+                std::io::ErrorKind::TimedOut => return "the connection timed out".to_owned(),
+                _ => {}
+            }
+        }
+        innermost = cause;
         source = cause.source();
     }
-    ClientError::Unreachable(text)
+    let text = innermost.to_string();
+    if text.contains("dns error") || text.contains("failed to lookup address") {
+        return "its host name does not resolve".to_owned();
+    }
+    // The OS's error number tells an operator nothing the words do not.
+    let text = match text.find(" (os error") {
+        Some(at) => &text[..at],
+        None => &text,
+    };
+    let text = text.trim();
+    if err.is_connect() {
+        format!("cannot connect: {text}")
+    } else {
+        text.to_owned()
+    }
 }
 
 /// The message of an error answer: a Flightdeck problem body, else the body's text.
@@ -401,6 +431,19 @@ mod tests {
         let err = status_error(401, body).to_string();
         assert!(err.contains(WANTS_TOKEN), "{err}");
         assert!(err.contains("a bearer token is required"), "{err}");
+    }
+
+    #[tokio::test]
+    async fn no_answer_is_said_in_plain_words() {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .expect("a free port")
+            .port();
+        let client =
+            Client::new(Endpoints::from_api(&format!("http://127.0.0.1:{port}/api")).expect("url"))
+                .expect("client");
+        let err = client.flights().await.expect_err("nothing listens");
+        assert_eq!(err.to_string(), "backend unreachable: connection refused");
     }
 
     /// Each create carries a key of its own, so a repeat of that request is safe and two

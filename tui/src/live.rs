@@ -121,7 +121,7 @@ async fn connect(client: &Client, last: Option<u64>) -> Result<Connect, ClientEr
         .header("Last-Event-ID", last.unwrap_or(0).to_string())
         .send()
         .await
-        .map_err(|e| ClientError::Unreachable(e.to_string()))?;
+        .map_err(crate::client::unreachable)?;
     let status = response.status();
     if status == reqwest::StatusCode::NOT_FOUND {
         return Ok(Connect::NoStream);

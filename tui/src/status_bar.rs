@@ -3,7 +3,7 @@
 
 use crate::client::ClientError;
 use crate::msg::FeedEvent;
-use crate::text::one_line;
+use crate::text::{fit, fit_middle, one_line, width};
 use crate::theme::Theme;
 use ratatui::layout::Rect;
 use ratatui::widgets::Paragraph;
@@ -130,6 +130,14 @@ impl StatusBar {
 
     /// `running`: the command being carried out, in words.
     pub fn draw(&self, frame: &mut Frame, area: Rect, running: Option<&str>, theme: &Theme) {
+        let text = self.line(running, usize::from(area.width));
+        frame.render_widget(Paragraph::new(text).style(theme.status_bar()), area);
+    }
+
+    /// The bar's text in `columns`. What the operator must see comes first: the connection
+    /// state and the last error keep their room; the backend's URL is shortened in its middle
+    /// first, then the name goes, then the command, and the error is cut last.
+    pub fn line(&self, running: Option<&str>, columns: usize) -> String {
         let feed = match self.feed {
             Feed::Starting => "starting",
             Feed::Live => "live",
@@ -143,21 +151,65 @@ impl StatusBar {
             } => format!("down, retry in {}s", d.as_secs().max(1)),
             Link::Down { retry_in: None, .. } => "down".to_owned(),
         };
-        let mut text = format!(
-            " flightdeck │ {} {} │ {feed} │ {link}",
-            self.mode.label(),
-            self.backend
-        );
-        if let Some(running) = running {
-            text.push_str(&format!(" │ {running}…"));
+        // Before the feed has started, 'starting' says nothing the link does not.
+        let state = match (&self.feed, &self.link) {
+            (Feed::Starting, Link::Down { .. }) => link,
+            _ => format!("{feed} │ {link}"),
+        };
+        let running = running.map(|r| format!("{}…", one_line(r)));
+        let error = self
+            .last_error
+            .as_deref()
+            .map(|e| format!("last error: {}", one_line(e)));
+        let url = one_line(&self.backend);
+        // `url`: None leaves out where the console is connected altogether.
+        let assemble =
+            |brand: bool, url: Option<&str>, running: Option<&str>, error: Option<&str>| {
+                let mut parts = Vec::new();
+                if brand {
+                    parts.push("flightdeck".to_owned());
+                }
+                if let Some(url) = url {
+                    parts.push(format!("{} {url}", self.mode.label()).trim_end().to_owned());
+                }
+                parts.push(state.clone());
+                parts.extend(running.map(str::to_owned));
+                parts.extend(error.map(str::to_owned));
+                format!(" {}", parts.join(" │ "))
+            };
+        let fits = |line: &str| width(line) <= columns;
+        let (running, error) = (running.as_deref(), error.as_deref());
+        let whole = assemble(true, Some(&url), running, error);
+        if fits(&whole) {
+            return whole;
         }
-        if let Some(err) = &self.last_error {
-            text.push_str(&format!(" │ last error: {err}"));
+        // The name goes first, then the URL is shortened in its middle, down to a size that
+        // still says which host it is.
+        const SHORTEST_URL: usize = 16;
+        let without_brand = assemble(false, Some(&url), running, error);
+        if fits(&without_brand) {
+            return without_brand;
         }
-        frame.render_widget(
-            Paragraph::new(one_line(&text)).style(theme.status_bar()),
-            area,
-        );
+        let room = columns.saturating_sub(width(&assemble(false, Some(""), running, error)) + 1);
+        if room >= SHORTEST_URL {
+            return assemble(false, Some(&fit_middle(&url, room)), running, error);
+        }
+        let url = fit_middle(&url, SHORTEST_URL);
+        let without_running = assemble(false, Some(&url), None, error);
+        if fits(&without_running) {
+            let room = columns.saturating_sub(width(&without_running) + 3);
+            let running = running.map(|r| fit(r, room)).filter(|r| width(r) > 1);
+            return assemble(false, Some(&url), running.as_deref(), error);
+        }
+        // The error is cut now, but where the console is connected goes before it is cut short.
+        for (place, shortest) in [(Some(url.as_str()), 40), (None, 12)] {
+            let room = columns.saturating_sub(width(&assemble(false, place, None, None)) + 3);
+            if error.is_some() && room >= shortest {
+                let error = error.map(|e| fit(e, room));
+                return assemble(false, place, None, error.as_deref());
+            }
+        }
+        fit(&assemble(false, None, None, error), columns)
     }
 }
 
@@ -181,5 +233,72 @@ mod tests {
         );
         console.update(Msg::Feed(FeedEvent::Live));
         assert_eq!(console.status().link(), &Link::Connected);
+    }
+}
+
+#[cfg(test)]
+mod fitting {
+    use super::*;
+
+    const LONG: &str = "http://flightdeck-backend.operations.example.internal:5000/api";
+
+    fn down() -> StatusBar {
+        let mut bar = StatusBar::new(LONG.to_owned(), Mode::Remote);
+        bar.on_feed(FeedEvent::Live);
+        bar.on_feed(FeedEvent::Down {
+            reason: "backend unreachable: connection refused".to_owned(),
+            retry_in: Some(Duration::from_secs(10)),
+        });
+        bar
+    }
+
+    #[test]
+    fn the_state_and_the_last_error_come_before_the_url() {
+        let line = down().line(None, 80);
+        assert!(width(&line) <= 80, "{line}");
+        assert!(line.contains(" live │ down, retry in 10s │"), "{line}");
+        assert!(
+            line.contains("│ last error: backend unreachable: conn"),
+            "{line}"
+        );
+        // With room for the whole error, the URL gives way to it, from its middle.
+        let line = down().line(None, 110);
+        assert!(width(&line) <= 110, "{line}");
+        assert!(
+            line.ends_with(
+                "│ live │ down, retry in 10s │ last error: backend unreachable: connection refused"
+            ),
+            "{line}"
+        );
+        assert!(
+            line.contains(" remote http://fl") && line.contains("…"),
+            "{line}"
+        );
+        assert!(line.contains(":5000/api │"), "{line}");
+
+        let line = down().line(Some("creating flight DY2"), 80);
+        assert!(line.contains("down, retry in 10s"), "{line}");
+        assert!(line.contains("last error: backend unreachable"), "{line}");
+
+        let mut bar = StatusBar::new(LONG.to_owned(), Mode::Remote);
+        bar.on_feed(FeedEvent::Polling);
+        let line = bar.line(None, 60);
+        assert!(line.ends_with("│ polling │ connected"), "{line}");
+        assert!(width(&line) <= 60, "{line}");
+    }
+
+    #[test]
+    fn a_short_bar_is_left_whole() {
+        let mut bar = StatusBar::new("http://127.0.0.1:5000/api".to_owned(), Mode::Embedded);
+        bar.on_feed(FeedEvent::Live);
+        assert_eq!(
+            bar.line(None, 120),
+            " flightdeck │ embedded http://127.0.0.1:5000/api │ live │ connected"
+        );
+        let line = down().line(None, 40);
+        assert!(
+            width(&line) <= 40 && line.contains("down, retry in 10s"),
+            "{line}"
+        );
     }
 }

@@ -337,3 +337,25 @@ fn a_start_up_error_is_one_plain_line() {
         }
     }
 }
+
+#[test]
+fn a_long_url_on_a_narrow_window_leaves_room_for_the_state_and_the_error() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let api = format!("http://127.0.0.1:{port}/operations/flightdeck/gateway/v1/api");
+    let mut c = Console::spawn(&["--api", &api], 24, 80);
+    c.wait_line(&[
+        "down, retry in",
+        "last error: backend unreachable: connection refused",
+    ]);
+    c.wait_for("The backend does not answer yet");
+    c.send("q");
+    assert!(c.wait_exit());
+
+    let mut c = Console::spawn(&["--api", &api], 20, 60);
+    c.wait_line(&["down, retry in", "last error: backend unreachable"]);
+    quit(&mut c);
+}

@@ -202,7 +202,10 @@ impl Console {
             effects.extend(self.loads.flights());
         }
         match result {
-            Err(err) => self.status.read_failed(&err),
+            Err(err) => {
+                self.flights.read_failed(err.is_connection());
+                self.status.read_failed(&err);
+            }
             Ok(flights) => {
                 self.status.read_answered();
                 let before = self.flights.selected_id();

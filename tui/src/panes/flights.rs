@@ -23,6 +23,8 @@ use uuid::Uuid;
 pub struct FlightsPane {
     flights: Vec<Flight>,
     loaded: bool,
+    /// The last read found no backend; until one answers, the pane says so, not 'Loading'.
+    unreachable: bool,
     view: ListView,
     /// A flight to select once a read shows it: the one just created.
     select_when_shown: Option<Uuid>,
@@ -67,6 +69,7 @@ impl FlightsPane {
         let before = self.selected_id();
         self.flights = flights;
         self.loaded = true;
+        self.unreachable = false;
         self.numbers = self
             .flights
             .iter()
@@ -76,6 +79,11 @@ impl FlightsPane {
         if self.select_when_shown.is_some() && self.select_when_shown == self.selected_id() {
             self.select_when_shown = None;
         }
+    }
+
+    /// A read of the flights failed; `connection` when no backend answered at all.
+    pub fn read_failed(&mut self, connection: bool) {
+        self.unreachable = connection;
     }
 
     pub fn select_when_shown(&mut self, flight: Uuid) {
@@ -185,6 +193,8 @@ impl FlightsPane {
         if self.flights.is_empty() {
             let text = if self.loaded {
                 "No flights yet. Press n to create one."
+            } else if self.unreachable {
+                "The backend does not answer yet; the console keeps trying."
             } else {
                 "Loading flights…"
             };
