@@ -23,7 +23,18 @@ pub enum Msg {
     Poll,
     Done(Done),
     ToastExpired(u64),
+    /// A timer the console set ran out.
+    Timer(Timer),
     Quit,
+}
+
+/// What a timer is for; the number tells a timer for something since replaced.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Timer {
+    /// The last error, shown since the connection recovered, has been read by now.
+    ErrorFades(u64),
+    /// The command has had no answer for a while.
+    CommandSlow(u64),
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -31,7 +42,15 @@ pub enum Effect {
     LoadFlights,
     LoadPassengers(Uuid),
     Run(Command),
-    ExpireToast { seq: u64, after: Duration },
+    ExpireToast {
+        seq: u64,
+        after: Duration,
+    },
+    /// Sends `Msg::Timer(timer)` once `after` has passed.
+    Timer {
+        timer: Timer,
+        after: Duration,
+    },
 }
 
 /// What the live or polling task reports.

@@ -81,6 +81,12 @@ fn carry_out(effect: Effect, client: &Client, tx: &UnboundedSender<Msg>) {
                 let _ = tx.send(Msg::ToastExpired(seq));
             });
         }
+        Effect::Timer { timer, after } => {
+            tokio::spawn(async move {
+                tokio::time::sleep(after).await;
+                let _ = tx.send(Msg::Timer(timer));
+            });
+        }
     }
 }
 

@@ -52,6 +52,10 @@ pub enum Link {
     },
 }
 
+/// How long an error stays in the bar once the connection is up again: long enough to be
+/// read, short enough that the bar does not say for ever what is no longer true.
+pub const ERROR_FADES_AFTER: Duration = Duration::from_secs(30);
+
 #[derive(Clone, Debug)]
 pub struct StatusBar {
     backend: String,
@@ -59,6 +63,12 @@ pub struct StatusBar {
     feed: Feed,
     link: Link,
     last_error: Option<String>,
+    /// Counts the errors shown, so that a timer fades only the error it was set for.
+    error_seq: u64,
+    /// The error whose fading is under way.
+    fading: Option<u64>,
+    /// A command has been waiting for its answer for a while.
+    waiting: bool,
 }
 
 impl StatusBar {
@@ -69,7 +79,42 @@ impl StatusBar {
             feed: Feed::Starting,
             link: Link::Connecting,
             last_error: None,
+            error_seq: 0,
+            fading: None,
+            waiting: false,
         }
+    }
+
+    fn set_error(&mut self, text: String) {
+        self.last_error = Some(text);
+        self.error_seq += 1;
+    }
+
+    /// The error to fade, once: there is one and the connection is up.
+    pub fn error_to_fade(&mut self) -> Option<u64> {
+        let due = self.last_error.is_some()
+            && self.link == Link::Connected
+            && self.fading != Some(self.error_seq);
+        due.then(|| {
+            self.fading = Some(self.error_seq);
+            self.error_seq
+        })
+    }
+
+    /// A fading timer ran out: its error goes, unless a newer one took its place or the
+    /// connection went down again meanwhile.
+    pub fn fade(&mut self, seq: u64) {
+        if seq == self.error_seq && self.link == Link::Connected {
+            self.last_error = None;
+        }
+        if self.link != Link::Connected {
+            self.fading = None;
+        }
+    }
+
+    /// Whether a command has been waiting long for its answer.
+    pub fn set_waiting(&mut self, waiting: bool) {
+        self.waiting = waiting;
     }
 
     pub fn feed(&self) -> Feed {
@@ -87,7 +132,7 @@ impl StatusBar {
     /// A read of the lists failed. Without a live stream to say so, a connection error is the
     /// only sign that the backend is down; any answer at all says it is up.
     pub fn read_failed(&mut self, err: &ClientError) {
-        self.last_error = Some(err.to_string());
+        self.set_error(err.to_string());
         if err.is_connection() {
             if self.feed == Feed::Polling || self.feed == Feed::Starting {
                 self.link = Link::Down {
@@ -108,7 +153,7 @@ impl StatusBar {
     }
 
     pub fn command_failed(&mut self, err: &ClientError) {
-        self.last_error = Some(err.to_string());
+        self.set_error(err.to_string());
     }
 
     pub fn on_feed(&mut self, event: FeedEvent) {
@@ -122,7 +167,7 @@ impl StatusBar {
                 self.link = Link::Connected;
             }
             FeedEvent::Down { reason, retry_in } => {
-                self.last_error = Some(reason.clone());
+                self.set_error(reason.clone());
                 self.link = Link::Down { reason, retry_in };
             }
         }
@@ -144,6 +189,10 @@ impl StatusBar {
             Feed::Polling => "polling",
         };
         let link = match &self.link {
+            // Connected, but a command has had no answer: that the operator must know.
+            Link::Connecting | Link::Connected if self.waiting => {
+                "waiting for the backend…".to_owned()
+            }
             Link::Connecting => "connecting".to_owned(),
             Link::Connected => "connected".to_owned(),
             Link::Down {
@@ -300,5 +349,90 @@ mod fitting {
             width(&line) <= 40 && line.contains("down, retry in 10s"),
             "{line}"
         );
+    }
+}
+
+#[cfg(test)]
+mod staleness {
+    use crate::fixtures::*;
+    use crate::msg::{Done, Effect, FeedEvent, Msg, Timer};
+    use crate::query::Query;
+
+    fn bar(console: &crate::console::Console) -> String {
+        text(&render(console))
+            .lines()
+            .next()
+            .unwrap_or("")
+            .to_owned()
+    }
+
+    fn timers(effects: &[Effect]) -> Vec<Timer> {
+        effects
+            .iter()
+            .filter_map(|e| match e {
+                Effect::Timer { timer, .. } => Some(*timer),
+                _ => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn an_old_error_fades_once_the_connection_recovers() {
+        let mut console = fixture();
+        let effects = console.update(Msg::Feed(FeedEvent::Down {
+            reason: "backend unreachable: connection refused".into(),
+            retry_in: None,
+        }));
+        assert!(timers(&effects).is_empty(), "no fading while down");
+        let effects = console.update(Msg::Feed(FeedEvent::Live));
+        let [Timer::ErrorFades(seq)] = timers(&effects)[..] else {
+            panic!("recovery fades the error: {effects:?}")
+        };
+        assert!(bar(&console).contains("last error: backend unreachable"));
+        // Down again before the timer runs out: the error stays.
+        console.update(Msg::Feed(FeedEvent::Down {
+            reason: "backend unreachable: connection reset".into(),
+            retry_in: None,
+        }));
+        console.update(Msg::Timer(Timer::ErrorFades(seq)));
+        assert!(bar(&console).contains("last error: backend unreachable: connection reset"));
+        let effects = console.update(Msg::Feed(FeedEvent::Live));
+        let [Timer::ErrorFades(seq)] = timers(&effects)[..] else {
+            panic!("{effects:?}")
+        };
+        console.update(Msg::Timer(Timer::ErrorFades(seq)));
+        let line = bar(&console);
+        assert!(line.ends_with("│ live │ connected"), "{line}");
+    }
+
+    #[test]
+    fn a_command_without_an_answer_says_it_is_waiting_for_the_backend() {
+        let mut console = fixture();
+        console.update(ch('j'));
+        console.update(ch('j'));
+        let effects = console.update(ch('l'));
+        let [Timer::CommandSlow(seq)] = timers(&effects)[..] else {
+            panic!("{effects:?}")
+        };
+        assert!(bar(&console).contains("│ connected │ landing AY913…"));
+        console.update(Msg::Timer(Timer::CommandSlow(seq)));
+        let line = bar(&console);
+        assert!(
+            line.contains("│ waiting for the backend… │ landing AY913…"),
+            "{line}"
+        );
+        console.update(Msg::Done(Done {
+            result: Ok("Flight AY913 landed".into()),
+            new_flight: None,
+            new_passenger: None,
+            flight: None,
+            passenger: None,
+        }));
+        assert_eq!(console.running(), None);
+        let line = bar(&console);
+        assert!(line.ends_with("│ live │ connected"), "{line}");
+        // A late timer of a command that has answered changes nothing.
+        console.update(Msg::Timer(Timer::CommandSlow(seq)));
+        assert!(bar(&console).ends_with("│ connected"));
     }
 }

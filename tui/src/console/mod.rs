@@ -15,20 +15,24 @@ use crate::client::ClientError;
 use crate::focus::Focus;
 use crate::keymap::{self, Action, Context};
 use crate::layout;
-use crate::msg::{Command, Done, Effect, FeedEvent, Msg};
+use crate::msg::{Command, Done, Effect, FeedEvent, Msg, Timer};
 use crate::overlays::{Overlay, Reply};
 use crate::panes::audit::AuditPane;
 use crate::panes::flights::FlightsPane;
 use crate::panes::passengers::PassengersPane;
 use crate::panes::Input;
-use crate::status_bar::{Mode, StatusBar};
+use crate::status_bar::{Mode, StatusBar, ERROR_FADES_AFTER};
 use crate::theme::{Theme, Tone};
 use crate::toast::Toasts;
 use crossterm::event::{KeyEvent, KeyEventKind, MouseButton, MouseEvent, MouseEventKind};
 use flightdeck_core::contract::{AuditEntry, Flight, Passenger};
 use loads::Loads;
 use ratatui::layout::{Position, Rect};
+use std::time::Duration;
 use uuid::Uuid;
+
+/// How long a command may go without an answer before the status bar says it is waiting.
+const COMMAND_SLOW_AFTER: Duration = Duration::from_secs(3);
 
 /// The ids the last successful creates made, so that a scripted operator can name them.
 #[derive(Clone, Copy, Debug, Default)]
@@ -49,6 +53,8 @@ pub struct Console {
     toasts: Toasts,
     /// The command being carried out, in words: one at a time, so results stay in order.
     running: Option<String>,
+    /// Counts the commands sent, so that a timer speaks only of the command it was set for.
+    commands: u64,
     loads: Loads,
     created: Created,
     quit: bool,
@@ -67,6 +73,7 @@ impl Console {
             overlay: None,
             toasts: Toasts::default(),
             running: None,
+            commands: 0,
             loads: Loads::default(),
             created: Created::default(),
             quit: false,
@@ -129,6 +136,17 @@ impl Console {
     }
 
     pub fn update(&mut self, msg: Msg) -> Vec<Effect> {
+        let mut effects = self.route(msg);
+        if let Some(seq) = self.status.error_to_fade() {
+            effects.push(Effect::Timer {
+                timer: Timer::ErrorFades(seq),
+                after: ERROR_FADES_AFTER,
+            });
+        }
+        effects
+    }
+
+    fn route(&mut self, msg: Msg) -> Vec<Effect> {
         match msg {
             Msg::Key(key) => self.on_key(key),
             Msg::Mouse(mouse) => self.on_mouse(mouse),
@@ -171,6 +189,16 @@ impl Console {
             Msg::Done(done) => self.on_done(done),
             Msg::ToastExpired(seq) => {
                 self.toasts.expire(seq);
+                vec![]
+            }
+            Msg::Timer(Timer::ErrorFades(seq)) => {
+                self.status.fade(seq);
+                vec![]
+            }
+            Msg::Timer(Timer::CommandSlow(seq)) => {
+                if self.running.is_some() && seq == self.commands {
+                    self.status.set_waiting(true);
+                }
                 vec![]
             }
             Msg::Quit => {
@@ -253,6 +281,7 @@ impl Console {
 
     fn on_done(&mut self, done: Done) -> Vec<Effect> {
         self.running = None;
+        self.status.set_waiting(false);
         let mut effects = match done.result {
             Ok(text) => {
                 if let Some(id) = done.new_flight {
@@ -306,7 +335,14 @@ impl Console {
             return vec![self.toasts.show(text, Tone::Info)];
         }
         self.running = Some(command.describe());
-        vec![Effect::Run(command)]
+        self.commands += 1;
+        vec![
+            Effect::Run(command),
+            Effect::Timer {
+                timer: Timer::CommandSlow(self.commands),
+                after: COMMAND_SLOW_AFTER,
+            },
+        ]
     }
 
     // ---- keys and the mouse --------------------------------------------------------------
