@@ -28,6 +28,10 @@ pub fn fold(text: &str) -> String {
 pub struct Needle(String);
 
 impl Needle {
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
     pub fn admits(&self, text: &str) -> bool {
         self.0.is_empty() || fold(text).contains(&self.0)
     }

@@ -238,6 +238,8 @@ impl Console {
                 self.status.read_answered();
                 let before = self.flights.selected_id();
                 self.flights.replace(flights, self.height(Focus::Flights));
+                let height = self.height(Focus::Audit);
+                self.audit.name_flights(self.flights.numbers(), height);
                 let after = self.flights.selected_id();
                 if after != before || after != self.passengers.of() {
                     self.passengers.show_for(after);
