@@ -57,6 +57,37 @@ async fn flight_with_status(
     Ok(client.flight(id).await?.filter(|f| f.status == want))
 }
 
+/// A refusal that names the passenger by id, which the operator never sees, in words about
+/// the passenger they picked; when the passenger is gone, says so and why, if the reads tell.
+async fn name_the_passenger(
+    client: &Client,
+    passenger: &Passenger,
+    err: ClientError,
+) -> ClientError {
+    let ClientError::Refused(text) = err else {
+        return err;
+    };
+    let id = passenger.id.to_string();
+    if !text.contains(&id) {
+        return ClientError::Refused(text);
+    }
+    let name = &passenger.name;
+    if let Ok(None) = client.passenger(passenger.id).await {
+        let why = match client.flight(passenger.flight_id).await {
+            Ok(None) => format!("{name} is gone: their flight was deleted meanwhile"),
+            _ => format!("{name} is gone: deleted meanwhile"),
+        };
+        return ClientError::Refused(why);
+    }
+    ClientError::Refused(
+        text.replace(
+            &format!("passenger with id '{id}'"),
+            &format!("passenger {name}"),
+        )
+        .replace(&id, name),
+    )
+}
+
 pub async fn send(client: &Client, command: Command) -> Done {
     let mut done = Done {
         result: Ok(String::new()),
@@ -207,7 +238,7 @@ pub async fn send(client: &Client, command: Command) -> Done {
                         format!("{} boarded {flight}", passenger.name)
                     }
                 }),
-                Err(e) => Err(e),
+                Err(e) => Err(name_the_passenger(client, &passenger, e).await),
             }
         }
         Command::Rename { passenger, name } => {
@@ -230,9 +261,72 @@ pub async fn send(client: &Client, command: Command) -> Done {
                 .await
                 .map(|p| done.passenger = Some(p))
                 .map(|()| format!("{} is now {name}", passenger.name)),
-                Err(e) => Err(e),
+                Err(e) => Err(name_the_passenger(client, &passenger, e).await),
             }
         }
     };
     done
+}
+
+#[cfg(all(test, feature = "embedded"))]
+mod tests {
+    use super::*;
+    use crate::client::Endpoints;
+
+    async fn backend() -> (crate::embedded::Embedded, Client, tempfile::TempDir) {
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        let backend = crate::embedded::Embedded::start(dir.path(), None)
+            .await
+            .expect("the backend starts");
+        let client =
+            Client::new(Endpoints::from_api(&backend.api_url()).expect("url")).expect("client");
+        (backend, client, dir)
+    }
+
+    async fn created(client: &Client) -> (Flight, Passenger) {
+        let done = send(
+            client,
+            Command::CreateFlight {
+                origin: "OSL".into(),
+                destination: "BGO".into(),
+                flight_number: "W2".into(),
+            },
+        )
+        .await;
+        let flight = done.flight.expect("the flight shows");
+        let done = send(
+            client,
+            Command::AddPassenger {
+                flight: flight.clone(),
+                name: "Vic".into(),
+            },
+        )
+        .await;
+        (flight, done.passenger.expect("the passenger shows"))
+    }
+
+    #[tokio::test]
+    async fn a_passenger_whose_flight_was_deleted_is_named_not_numbered() {
+        let (backend, client, _dir) = backend().await;
+        let (flight, vic) = created(&client).await;
+        let deleted = send(&client, Command::Delete(flight)).await;
+        assert!(deleted.result.is_ok(), "{deleted:?}");
+        for command in [
+            Command::Rename {
+                passenger: vic.clone(),
+                name: "Victor".into(),
+            },
+            Command::Board {
+                passenger: vic.clone(),
+                flight: "W2".into(),
+            },
+        ] {
+            let err = send(&client, command).await.result.expect_err("refused");
+            assert_eq!(
+                err.to_string(),
+                "Vic is gone: their flight was deleted meanwhile"
+            );
+        }
+        backend.shutdown().await;
+    }
 }

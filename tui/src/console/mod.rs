@@ -426,7 +426,7 @@ impl Console {
             Focus::Flights => self.flights.handle(input, height)?,
             Focus::Passengers => self
                 .passengers
-                .handle(input, self.flights.selected(), height)?,
+                .handle(input, self.flights.selection(), height)?,
             Focus::Audit => self.audit.handle(input, height)?,
         };
         let mut effects = self.carry_out(asks);

@@ -53,6 +53,16 @@ impl FlightsPane {
         self.selected().map(|f| f.id)
     }
 
+    /// The selected flight, or why there is none.
+    pub fn selection(&self) -> Result<&Flight, NoFlight> {
+        match self.selected() {
+            Some(flight) => Ok(flight),
+            None if !self.loaded => Err(NoFlight::Loading),
+            None if self.flights.is_empty() => Err(NoFlight::Empty),
+            None => Err(NoFlight::Filtered),
+        }
+    }
+
     /// The flights shown, in order.
     pub fn shown(&self) -> impl Iterator<Item = &Flight> {
         self.view.rows().iter().filter_map(|&i| self.flights.get(i))
@@ -148,7 +158,7 @@ impl FlightsPane {
         if action == Action::NewFlight {
             return Some(vec![Ask::Open(Dialog::Form(FormKind::NewFlight))]);
         }
-        let flight = self.selected().cloned();
+        let flight = self.selection().cloned();
         let ask = match (action, flight) {
             (
                 Action::EditFlight
@@ -156,26 +166,26 @@ impl FlightsPane {
                 | Action::Disembark
                 | Action::Land
                 | Action::Delete,
-                None,
-            ) => no_flight(),
-            (Action::EditFlight, Some(f)) => {
+                Err(why),
+            ) => why.hint(Focus::Flights),
+            (Action::EditFlight, Ok(f)) => {
                 match checks::change_details(&f.flight_number, f.status) {
                     Err(why) => Ask::refuse(why),
                     Ok(()) => Ask::Open(Dialog::Form(FormKind::EditFlight(f))),
                 }
             }
-            (Action::AddPassenger, Some(f)) => add_passenger(f),
-            (Action::Disembark, Some(f)) => {
+            (Action::AddPassenger, Ok(f)) => add_passenger(f),
+            (Action::Disembark, Ok(f)) => {
                 match checks::disembark(&f.flight_number, f.status, counts::reported(&f)) {
                     Err(why) => Ask::refuse(why),
                     Ok(()) => Ask::Run(Command::Disembark(f)),
                 }
             }
-            (Action::Land, Some(f)) => match checks::land(&f.flight_number, f.status) {
+            (Action::Land, Ok(f)) => match checks::land(&f.flight_number, f.status) {
                 Err(why) => Ask::refuse(why),
                 Ok(()) => Ask::Run(Command::Land(f)),
             },
-            (Action::Delete, Some(f)) => Ask::Open(Dialog::ConfirmDelete(f)),
+            (Action::Delete, Ok(f)) => Ask::Open(Dialog::ConfirmDelete(f)),
             _ => return None,
         };
         Some(vec![ask])
@@ -239,12 +249,31 @@ impl FlightsPane {
     }
 }
 
-/// What a key that needs a flight says when none is selected.
-pub fn no_flight() -> Ask {
-    Ask::Say(
-        "No flight selected: create one with n".to_owned(),
-        Tone::Info,
-    )
+/// Why no flight is selected, so that a key that needs one can say what to do.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum NoFlight {
+    /// The flights have not been read yet.
+    Loading,
+    /// There are none.
+    Empty,
+    /// The filter hides every one.
+    Filtered,
+}
+
+impl NoFlight {
+    /// What a key that needs a flight says, in the pane it was pressed in.
+    pub fn hint(self, focus: Focus) -> Ask {
+        let text = match (self, focus) {
+            (Self::Loading, _) => "The flights have not been read yet; try again in a moment",
+            (Self::Empty, Focus::Flights) => "No flights yet: create one with n",
+            (Self::Empty, _) => "No flights yet: press 1, then n creates one",
+            (Self::Filtered, Focus::Flights) => "The filter hides every flight: Esc clears it",
+            (Self::Filtered, _) => {
+                "The Flights filter hides every flight: press 1, then Esc clears it"
+            }
+        };
+        Ask::Say(text.to_owned(), Tone::Info)
+    }
 }
 
 /// Opens the form for a passenger on `flight`, if the flight still takes passengers.

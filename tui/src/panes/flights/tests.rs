@@ -110,3 +110,57 @@ fn a_filter_shows_in_the_pane_title() {
     assert!(screen.contains("Enter keep filter"));
     assert!(!screen.contains("SK101      ARN"));
 }
+
+#[test]
+fn a_key_that_needs_a_flight_says_what_to_do_in_the_state_it_is_in() {
+    let mut console = fixture();
+    console.update(ch('/'));
+    for c in "zzz".chars() {
+        console.update(ch(c));
+    }
+    console.update(key(KeyCode::Enter));
+    for c in ['a', 'd', 'e'] {
+        console.update(ch(c));
+        assert_eq!(
+            toast(&console),
+            "The filter hides every flight: Esc clears it"
+        );
+    }
+    console.update(ch('2'));
+    for c in ['a', 'b'] {
+        console.update(ch(c));
+        assert_eq!(
+            toast(&console),
+            "The Flights filter hides every flight: press 1, then Esc clears it"
+        );
+    }
+
+    // Another console deleted every flight.
+    console.update(Msg::Flights(Ok(vec![])));
+    for c in ['b', 'a', 'e'] {
+        console.update(ch(c));
+        assert_eq!(
+            toast(&console),
+            "No flights yet: press 1, then n creates one"
+        );
+    }
+    console.update(ch('1'));
+    console.update(ch('a'));
+    assert_eq!(toast(&console), "No flights yet: create one with n");
+
+    let empty = flight(
+        9,
+        "W9",
+        "OSL",
+        "BGO",
+        FlightStatus::WaitingForBoarding,
+        0,
+        0,
+    );
+    console.update(key(KeyCode::Esc));
+    console.update(Msg::Flights(Ok(vec![empty])));
+    console.update(Msg::Passengers(Uuid::from_u128(9), Ok(vec![])));
+    console.update(ch('2'));
+    console.update(ch('b'));
+    assert_eq!(toast(&console), "No passengers on W9 yet: add one with a");
+}
