@@ -408,6 +408,9 @@ pub const BINDINGS: &[Binding] = &[
             (key(KeyCode::PageUp), A::Move(Step::PageUp)),
             (key(KeyCode::PageDown), A::Move(Step::PageDown)),
             (key(KeyCode::Home), A::Move(Step::First)),
+            (ch('g'), A::Move(Step::First)),
+            (key(KeyCode::End), A::Move(Step::Last)),
+            (ch('G'), A::Move(Step::Last)),
         ],
     ),
     bind(

@@ -2,19 +2,10 @@
 //! domain's own text rule before anything is sent, and each error is shown beside its field. A
 //! form that passes its checks becomes the command it stands for.
 
-use super::dialog_box::dialog_box;
 use crate::ask::FormKind;
-use crate::footer;
 use crate::keymap::{self, Action, Binding, Context};
-use crate::layout::centered;
 use crate::msg::Command;
-use crate::theme::Theme;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use ratatui::layout::Rect;
-use ratatui::style::{Modifier, Style};
-use ratatui::text::Span;
-use ratatui::widgets::{Clear, Paragraph, Wrap};
-use ratatui::Frame;
 use tui_input::{Input, InputRequest};
 
 #[derive(Clone, Debug)]
@@ -197,65 +188,9 @@ impl Form {
             },
         }
     }
-
-    /// Each field on a line of its own with its error beside it, the cursor in the focused one.
-    pub fn draw(&self, frame: &mut Frame, size: Rect, theme: &Theme) {
-        let label_width = self.fields.iter().map(|f| f.label.len()).max().unwrap_or(0) as u16 + 2;
-        let width = 76.min(size.width);
-        let height = self.fields.len() as u16 * 2 + 3;
-        let area = centered(size, width, height);
-        frame.render_widget(Clear, area);
-        let title = self.title();
-        let block = dialog_box(&title, theme);
-        let inner = block.inner(area);
-        frame.render_widget(block, area);
-        let input_width = inner.width.saturating_sub(label_width + 1).min(32);
-        for (i, field) in self.fields.iter().enumerate() {
-            let y = inner.y + i as u16 * 2;
-            if y >= inner.bottom() {
-                break;
-            }
-            let focused = i == self.focus;
-            let label_style = if focused { theme.key() } else { Style::new() };
-            frame.render_widget(
-                Paragraph::new(Span::styled(format!("{}:", field.label), label_style)),
-                Rect::new(inner.x, y, label_width, 1),
-            );
-            let input_area = Rect::new(inner.x + label_width, y, input_width, 1);
-            let scroll = field
-                .input
-                .visual_scroll(usize::from(input_width.saturating_sub(1)));
-            let input_style = Style::new().add_modifier(Modifier::UNDERLINED);
-            frame.render_widget(
-                Paragraph::new(field.input.value())
-                    .style(input_style)
-                    .scroll((0, scroll as u16)),
-                input_area,
-            );
-            if let Some(error) = &field.error {
-                let x = input_area.right() + 1;
-                if x < inner.right() {
-                    frame.render_widget(
-                        Paragraph::new(Span::styled(error.as_str(), theme.error_text()))
-                            .wrap(Wrap { trim: true }),
-                        Rect::new(x, y, inner.right() - x, 2.min(inner.bottom() - y)),
-                    );
-                }
-            }
-            if focused {
-                let cursor = field.input.visual_cursor().saturating_sub(scroll) as u16;
-                frame.set_cursor_position((input_area.x + cursor.min(input_width), y));
-            }
-        }
-        let hint_y = inner.bottom().saturating_sub(1);
-        if hint_y > inner.y + (self.fields.len() as u16 * 2).saturating_sub(1) {
-            frame.render_widget(
-                Paragraph::new(footer::hint_line(Context::Form, theme)),
-                Rect::new(inner.x, hint_y, inner.width, 1),
-            );
-        }
-    }
 }
+
+mod draw;
 
 #[cfg(test)]
 mod tests;

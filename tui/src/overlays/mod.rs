@@ -87,8 +87,10 @@ impl Overlay {
 
     /// Lays the dialog out at the screen's size, where its length depends on it.
     pub fn fit(&mut self, size: Rect) {
-        if let Self::Help(help) = self {
-            help.fit(size);
+        match self {
+            Self::Help(help) => help.fit(size),
+            Self::Details(details) => details.fit(size),
+            Self::ConfirmDelete(_) | Self::Form(_) => {}
         }
     }
 

@@ -2,11 +2,12 @@
 //! be read, narrowed to flights or passengers. Enter opens the whole entry.
 
 use super::audit_row::{flight_named, number, AuditRow};
-use super::{block, row_style, shared, visible, Input, Look, Shared};
+use super::{block, column_widths, row_style, shared, visible, Input, Look, Shared};
 use crate::ask::{Ask, Dialog};
 use crate::focus::Focus;
 use crate::keymap::{self, Action, Binding, Context};
 use crate::list::{ListView, Needle};
+use crate::text::{fit, one_line};
 use flightdeck_core::contract::AuditEntry;
 use ratatui::layout::{Constraint, Rect};
 use ratatui::text::Span;
@@ -303,28 +304,28 @@ impl AuditPane {
             return;
         }
         let (slice, selected) = visible(&self.view, area);
+        let columns = [
+            // Room for a position in a long log: the whole log counts, not one stream.
+            Constraint::Length(6),
+            Constraint::Length(8),
+            Constraint::Length(22),
+            Constraint::Fill(1),
+        ];
+        let widths = column_widths(area, &columns);
+        let width = |i: usize| widths.get(i).copied().unwrap_or(0);
         let rows = slice.iter().filter_map(|&i| self.rows.get(i)).map(|r| {
             Row::new(vec![
-                number(&r.entry),
+                fit(&number(&r.entry), width(0)),
                 r.time.clone(),
-                r.entry.meta_data.event_name.clone(),
-                r.summary.clone(),
+                fit(&one_line(&r.entry.meta_data.event_name), width(2)),
+                fit(&r.summary, width(3)),
             ])
         });
         let header = Row::new(vec!["#", "Time", "Event", "Summary"]).style(look.theme.header());
-        let table = Table::new(
-            rows,
-            [
-                // Room for a position in a long log: the whole log counts, not one stream.
-                Constraint::Length(6),
-                Constraint::Length(8),
-                Constraint::Length(22),
-                Constraint::Fill(1),
-            ],
-        )
-        .header(header)
-        .block(block)
-        .row_highlight_style(row_style(look));
+        let table = Table::new(rows, columns)
+            .header(header)
+            .block(block)
+            .row_highlight_style(row_style(look));
         let mut state = TableState::default().with_selected(selected);
         frame.render_stateful_widget(table, area, &mut state);
     }

@@ -2,13 +2,14 @@
 //! selected one is the flight the other panes and the keys act on. Its keys create, edit,
 //! disembark, land and delete flights and add passengers, each checked with core's rules first.
 
-use super::{block, row_style, shared, visible, Input, Look, Shared};
+use super::{block, column_widths, row_style, shared, visible, Input, Look, Shared};
 use crate::ask::{Ask, Dialog, FormKind};
 use crate::counts;
 use crate::focus::Focus;
 use crate::keymap::{self, Action, Binding, Context};
 use crate::list::ListView;
 use crate::msg::Command;
+use crate::text::{fit, fit_pair, one_line};
 use crate::theme::Tone;
 use flightdeck_core::checks;
 use flightdeck_core::contract::{Flight, Passenger};
@@ -215,14 +216,29 @@ impl FlightsPane {
             return;
         }
         let (slice, selected) = visible(&self.view, area);
+        let columns = [
+            Constraint::Length(10),
+            Constraint::Fill(1),
+            Constraint::Length(20),
+            Constraint::Length(9),
+        ];
+        let widths = column_widths(area, &columns);
+        let width = |i: usize| widths.get(i).copied().unwrap_or(0);
         let rows = slice.iter().filter_map(|&i| self.flights.get(i)).map(|f| {
             let boarded = match (f.boarded_count, f.passenger_count) {
                 (Some(b), Some(t)) => format!("{b}/{t}"),
                 _ => "…".to_owned(),
             };
+            // Both ends of a route stay in view, however long either name.
+            let route = fit_pair(
+                &one_line(&f.origin),
+                " → ",
+                &one_line(&f.destination),
+                width(1),
+            );
             Row::new(vec![
-                Cell::from(f.flight_number.as_str()),
-                Cell::from(format!("{} → {}", f.origin, f.destination)),
+                Cell::from(fit(&one_line(&f.flight_number), width(0))),
+                Cell::from(route),
                 Cell::from(Span::styled(
                     f.status.label(),
                     look.theme.flight_status(f.status),
@@ -232,18 +248,10 @@ impl FlightsPane {
         });
         let header =
             Row::new(vec!["Flight", "Route", "Status", "Boarded"]).style(look.theme.header());
-        let table = Table::new(
-            rows,
-            [
-                Constraint::Length(10),
-                Constraint::Fill(1),
-                Constraint::Length(20),
-                Constraint::Length(9),
-            ],
-        )
-        .header(header)
-        .block(block)
-        .row_highlight_style(row_style(look));
+        let table = Table::new(rows, columns)
+            .header(header)
+            .block(block)
+            .row_highlight_style(row_style(look));
         let mut state = TableState::default().with_selected(selected);
         frame.render_stateful_widget(table, area, &mut state);
     }

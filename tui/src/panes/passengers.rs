@@ -2,12 +2,13 @@
 //! board and rename passengers, each checked with core's rules first.
 
 use super::flights::{add_passenger, NoFlight};
-use super::{block, row_style, shared, visible, Input, Look, Shared};
+use super::{block, column_widths, row_style, shared, visible, Input, Look, Shared};
 use crate::ask::{Ask, Dialog, FormKind};
 use crate::focus::Focus;
 use crate::keymap::{self, Action, Binding, Context};
 use crate::list::ListView;
 use crate::msg::Command;
+use crate::text::{fit, one_line};
 use crate::theme::Tone;
 use flightdeck_core::checks;
 use flightdeck_core::contract::{Flight, Passenger};
@@ -213,12 +214,14 @@ impl PassengersPane {
             return;
         }
         let (slice, selected) = visible(&self.view, area);
+        let columns = [Constraint::Fill(1), Constraint::Length(12)];
+        let name_width = column_widths(area, &columns).first().copied().unwrap_or(0);
         let rows = slice
             .iter()
             .filter_map(|&i| self.passengers.get(i))
             .map(|p| {
                 Row::new(vec![
-                    Cell::from(p.name.as_str()),
+                    Cell::from(fit(&one_line(&p.name), name_width)),
                     Cell::from(Span::styled(
                         p.status.label(),
                         look.theme.passenger_status(p.status),
@@ -226,7 +229,7 @@ impl PassengersPane {
                 ])
             });
         let header = Row::new(vec!["Name", "Status"]).style(look.theme.header());
-        let table = Table::new(rows, [Constraint::Fill(1), Constraint::Length(12)])
+        let table = Table::new(rows, columns)
             .header(header)
             .block(block)
             .row_highlight_style(row_style(look));

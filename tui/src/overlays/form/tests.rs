@@ -134,3 +134,46 @@ mod in_the_console {
         assert!(screen.contains("Name:"));
     }
 }
+
+mod on_screen {
+    use crate::fixtures::*;
+    use crate::msg::Msg;
+    use crate::theme::Theme;
+    use crossterm::event::KeyCode;
+
+    /// The screen's text inside the dialog box, its rows joined with spaces.
+    fn dialog_text(screen: &str) -> String {
+        let inside: Vec<&str> = screen
+            .lines()
+            .filter_map(|l| {
+                let start = l.find('║')?;
+                let end = l.rfind('║').filter(|&e| e > start)?;
+                Some(&l[start + '║'.len_utf8()..end])
+            })
+            .collect();
+        inside
+            .join(" ")
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+
+    #[test]
+    fn a_long_error_is_shown_whole_and_broken_between_words() {
+        let error = "origin is 300 characters long; at most 255 are allowed";
+        for (width, height) in [(80, 24), (60, 20), (100, 30)] {
+            let mut console = loaded(width, height, Theme::plain());
+            console.update(ch('n'));
+            console.update(Msg::Paste("x".repeat(300)));
+            console.update(key(KeyCode::Enter));
+            let screen = text(&render(&console));
+            let inside = dialog_text(&screen);
+            assert!(inside.contains(error), "{width}×{height}:\n{screen}");
+            assert!(
+                inside.contains("destination can't be empty"),
+                "{width}×{height}:\n{screen}"
+            );
+            assert!(inside.contains("Esc cancel"), "{width}×{height}:\n{screen}");
+        }
+    }
+}
