@@ -1,6 +1,6 @@
 //! An audit entry's details: the whole entry as pretty JSON, scrolled with the keys.
 
-use super::dialog_box::dialog_box;
+use super::dialog_box::{clear, dialog_box};
 use super::scroll::Scroll;
 use crate::layout::centered;
 use crate::list::Step;
@@ -10,7 +10,7 @@ use crate::theme::Theme;
 use flightdeck_core::contract::AuditEntry;
 use ratatui::layout::Rect;
 use ratatui::text::Line;
-use ratatui::widgets::{Clear, Paragraph};
+use ratatui::widgets::Paragraph;
 use ratatui::Frame;
 
 const WIDTH: u16 = 90;
@@ -86,7 +86,7 @@ impl Details {
             one_line(&entry.event_type),
             number(entry)
         );
-        frame.render_widget(Clear, area);
+        clear(frame, area);
         frame.render_widget(
             Paragraph::new(lines)
                 .scroll((self.scroll.top(), 0))
@@ -153,5 +153,43 @@ mod tests {
             screen.contains(r#""created""#) && screen.contains("↓ more"),
             "{screen}"
         );
+    }
+}
+
+#[cfg(test)]
+mod wide {
+    use crate::fixtures::*;
+    use crate::msg::Msg;
+    use crate::theme::Theme;
+    use crossterm::event::KeyCode;
+    use flightdeck_core::FlightStatus;
+
+    /// Wherever a wide character falls under the box's left edge, the edge is drawn.
+    #[test]
+    fn a_wide_character_under_a_dialogs_edge_leaves_the_border_whole() {
+        for pad in 0..30 {
+            let mut console = loaded(140, 40, Theme::plain());
+            let mut tokyo = flights();
+            tokyo[0] = flight(
+                1,
+                "JL5",
+                &format!("{}東京", "A".repeat(pad)),
+                "羽田",
+                FlightStatus::WaitingForBoarding,
+                0,
+                0,
+            );
+            console.update(Msg::Flights(Ok(tokyo)));
+            console.update(ch('3'));
+            console.update(key(KeyCode::Enter));
+            let screen = text(&render(&console));
+            for line in screen.lines().filter(|l| l.contains("JL5")) {
+                assert_eq!(
+                    line.matches('║').count(),
+                    2,
+                    "origin padded by {pad}: the box's edge is lost:\n{screen}"
+                );
+            }
+        }
     }
 }

@@ -1,7 +1,7 @@
 //! The help: every binding of the key table, by where it works. On a screen too short for all
 //! of it, it scrolls.
 
-use super::dialog_box::dialog_box;
+use super::dialog_box::{clear, dialog_box};
 use super::scroll::Scroll;
 use crate::keymap::{self, Context};
 use crate::layout::centered;
@@ -10,7 +10,7 @@ use crate::theme::Theme;
 use ratatui::layout::Rect;
 use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Clear, Paragraph};
+use ratatui::widgets::Paragraph;
 use ratatui::Frame;
 
 const WIDTH: u16 = 70;
@@ -41,7 +41,7 @@ impl Help {
             (true, false) => "Keys · ↑ more".to_owned(),
             (true, true) => "Keys · ↑ ↓ more".to_owned(),
         };
-        frame.render_widget(Clear, area);
+        clear(frame, area);
         frame.render_widget(
             Paragraph::new(lines)
                 .scroll((self.scroll.top(), 0))

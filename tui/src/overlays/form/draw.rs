@@ -5,13 +5,13 @@ use super::Form;
 use crate::footer;
 use crate::keymap::Context;
 use crate::layout::centered;
-use crate::overlays::dialog_box::dialog_box;
+use crate::overlays::dialog_box::{clear, dialog_box};
 use crate::text::wrap;
 use crate::theme::Theme;
 use ratatui::layout::Rect;
 use ratatui::style::{Modifier, Style};
 use ratatui::text::Span;
-use ratatui::widgets::{Clear, Paragraph};
+use ratatui::widgets::Paragraph;
 use ratatui::Frame;
 
 const WIDTH: u16 = 76;
@@ -79,7 +79,7 @@ impl Form {
     pub fn draw(&self, frame: &mut Frame, size: Rect, theme: &Theme) {
         let layout = self.layout(size);
         let area = layout.area;
-        frame.render_widget(Clear, area);
+        clear(frame, area);
         let title = self.title();
         let block = dialog_box(&title, theme);
         let inner = block.inner(area);
