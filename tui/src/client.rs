@@ -256,11 +256,16 @@ impl Client {
 
     /// A create, with an `Idempotency-Key` of its own: a Flightdeck backend answers a repeat of
     /// it as it answered the first and writes nothing (an original server ignores the header).
-    async fn create<B: Serialize>(&self, url: &str, body: &B) -> Result<Created, ClientError> {
+    async fn create<B: Serialize>(
+        &self,
+        url: &str,
+        body: &B,
+        key: Uuid,
+    ) -> Result<Created, ClientError> {
         let request = self
             .http
             .post(url)
-            .header("idempotency-key", Uuid::new_v4().to_string());
+            .header("idempotency-key", key.to_string());
         self.send_request(request, body).await
     }
 
@@ -332,7 +337,16 @@ impl Client {
     }
 
     pub async fn create_flight(&self, body: &CreateFlight) -> Result<Uuid, ClientError> {
-        let created = self.create(&self.endpoints.flights, body).await?;
+        self.create_flight_once(body, Uuid::new_v4()).await
+    }
+
+    /// A create with the key given: repeated with the same key, it is made at most once.
+    pub async fn create_flight_once(
+        &self,
+        body: &CreateFlight,
+        key: Uuid,
+    ) -> Result<Uuid, ClientError> {
+        let created = self.create(&self.endpoints.flights, body, key).await?;
         created_id(created)
     }
 
@@ -355,7 +369,15 @@ impl Client {
     }
 
     pub async fn create_passenger(&self, body: &CreatePassenger) -> Result<Uuid, ClientError> {
-        let created = self.create(&self.endpoints.passengers, body).await?;
+        self.create_passenger_once(body, Uuid::new_v4()).await
+    }
+
+    pub async fn create_passenger_once(
+        &self,
+        body: &CreatePassenger,
+        key: Uuid,
+    ) -> Result<Uuid, ClientError> {
+        let created = self.create(&self.endpoints.passengers, body, key).await?;
         created_id(created)
     }
 

@@ -71,6 +71,8 @@ pub enum Command {
         origin: String,
         destination: String,
         flight_number: String,
+        /// The create's Idempotency-Key: a form sends the same values again with the same key.
+        key: Uuid,
     },
     EditFlight {
         flight: Flight,
@@ -84,6 +86,7 @@ pub enum Command {
     AddPassenger {
         flight: Flight,
         name: String,
+        key: Uuid,
     },
     Board {
         passenger: Passenger,
@@ -103,7 +106,7 @@ impl Command {
             Self::Disembark(f) => format!("disembarking {}", f.flight_number),
             Self::Land(f) => format!("landing {}", f.flight_number),
             Self::Delete(f) => format!("deleting {}", f.flight_number),
-            Self::AddPassenger { flight, name } => {
+            Self::AddPassenger { flight, name, .. } => {
                 format!("adding {name} to {}", flight.flight_number)
             }
             Self::Board { passenger, .. } => format!("boarding {}", passenger.name),

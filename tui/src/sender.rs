@@ -101,13 +101,14 @@ pub async fn send(client: &Client, command: Command) -> Done {
             origin,
             destination,
             flight_number,
+            key,
         } => {
             let body = CreateFlight {
                 origin: Some(origin.clone()),
                 destination: Some(destination.clone()),
                 flight_number: Some(flight_number.clone()),
             };
-            match client.create_flight(&body).await {
+            match client.create_flight_once(&body, key).await {
                 Ok(id) => {
                     done.new_flight = Some(id);
                     settle(&format!("flight {flight_number}"), || async move {
@@ -197,12 +198,12 @@ pub async fn send(client: &Client, command: Command) -> Done {
             }),
             Err(e) => Err(e),
         },
-        Command::AddPassenger { flight, name } => {
+        Command::AddPassenger { flight, name, key } => {
             let body = CreatePassenger {
                 name: Some(name.clone()),
                 flight_id: Some(flight.id),
             };
-            match client.create_passenger(&body).await {
+            match client.create_passenger_once(&body, key).await {
                 Ok(id) => {
                     done.new_passenger = Some(id);
                     settle(&format!("passenger {name}"), || async move {
@@ -290,6 +291,7 @@ mod tests {
                 origin: "OSL".into(),
                 destination: "BGO".into(),
                 flight_number: "W2".into(),
+                key: uuid::Uuid::new_v4(),
             },
         )
         .await;
@@ -299,6 +301,7 @@ mod tests {
             Command::AddPassenger {
                 flight: flight.clone(),
                 name: "Vic".into(),
+                key: uuid::Uuid::new_v4(),
             },
         )
         .await;

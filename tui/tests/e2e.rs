@@ -359,3 +359,70 @@ fn a_long_url_on_a_narrow_window_leaves_room_for_the_state_and_the_error() {
     c.wait_line(&["down, retry in", "last error: backend unreachable"]);
     quit(&mut c);
 }
+
+#[test]
+fn a_form_sent_while_the_backend_is_down_keeps_what_was_typed() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let api = format!("http://127.0.0.1:{port}/api");
+    let mut c = Console::spawn(&["--api", &api], 30, 120);
+    c.wait_line(&["remote", "down"]);
+    c.send("n");
+    c.wait_for("New flight");
+    c.type_text("OSL");
+    c.send(TAB);
+    c.type_text("BGO");
+    c.send(TAB);
+    c.type_text("DY2");
+    c.send(ENTER);
+    c.wait_for("The backend does not answer (connection refused). Enter tries again");
+    let screen = c.wait_line(&["Origin:", "OSL"]);
+    assert!(screen.contains("New flight"), "{screen}");
+    c.wait_line(&["Destination:", "BGO"]);
+    c.wait_line(&["Flight number:", "DY2"]);
+    assert!(!screen.contains("os erro"), "{screen}");
+    c.send(ESC);
+    c.wait_gone("New flight");
+    quit(&mut c);
+}
+
+#[test]
+fn lines_pasted_as_keys_into_a_form_add_one_passenger_and_run_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut c = Console::spawn(&["--data-dir", dir.path().to_str().unwrap()], 40, 160);
+    c.wait_line(&["embedded", "live", "connected"]);
+    c.send("n");
+    c.wait_for("New flight");
+    c.type_text("OSL");
+    c.send(TAB);
+    c.type_text("BGO");
+    c.send(TAB);
+    c.type_text("PA1");
+    c.send(ENTER);
+    c.wait_line_in(LEFT, &["PA1", "OSL → BGO"]);
+    c.send("a");
+    c.wait_for("Add a passenger to PA1");
+    // A terminal without bracketed paste sends the three lines as keys, at once.
+    c.send("Ann Lee\rjon snow\rdan berg\r");
+    c.wait_for("Ann Lee checked in on PA1");
+    // Keys are taken in order: once the help opens, every key of the paste was handled.
+    c.send("?");
+    c.wait_for("close help");
+    c.send(ESC);
+    let screen = c.wait_gone("close help");
+    assert!(screen.contains("Passengers (1) on PA1"), "{screen}");
+    for stray in [
+        "snow",
+        "berg",
+        "New flight",
+        "Add a passenger",
+        "Edit flight",
+    ] {
+        assert!(!screen.contains(stray), "{stray}:\n{screen}");
+    }
+    c.wait_line_in(LEFT, &["PA1", "OSL → BGO", "Waiting for boarding", "0/1"]);
+    quit(&mut c);
+}

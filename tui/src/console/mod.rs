@@ -284,6 +284,18 @@ impl Console {
     fn on_done(&mut self, done: Done) -> Vec<Effect> {
         self.running = None;
         self.status.set_waiting(false);
+        // A form waiting for this answer closes once it is done, and keeps what was typed
+        // when it is not.
+        let form = self
+            .overlay
+            .as_mut()
+            .and_then(Overlay::form_mut)
+            .filter(|f| f.sending());
+        match (form, &done.result) {
+            (Some(_), Ok(_)) => self.overlay = None,
+            (Some(form), Err(err)) => form.failed(err),
+            (None, _) => {}
+        }
         let mut effects = match done.result {
             Ok(text) => {
                 if let Some(id) = done.new_flight {
@@ -404,6 +416,15 @@ impl Console {
                     self.overlay = None;
                     Some(self.carry_out(asks))
                 }
+                Reply::Run(command) => {
+                    let effects = self.run(command);
+                    if runs_now(&effects) {
+                        if let Some(form) = self.overlay.as_mut().and_then(Overlay::form_mut) {
+                            form.sent();
+                        }
+                    }
+                    Some(effects)
+                }
             };
         }
         match action {
@@ -455,4 +476,9 @@ impl Console {
         self.on_pane(focus, Input::Mouse(mouse, areas.pane(focus)))
             .unwrap_or_default()
     }
+}
+
+/// Whether the effects send a command (rather than say another is still running).
+fn runs_now(effects: &[Effect]) -> bool {
+    effects.iter().any(|e| matches!(e, Effect::Run(_)))
 }

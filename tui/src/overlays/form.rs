@@ -1,12 +1,16 @@
 //! Small forms on tui-input: a title, labelled fields, one focused. Fields are checked with the
 //! domain's own text rule before anything is sent, and each error is shown beside its field. A
-//! form that passes its checks becomes the command it stands for.
+//! form that passes its checks becomes the command it stands for, and stays open until the
+//! command's answer: what was typed is kept when it fails, and what is typed meanwhile (a
+//! paste that runs on past its line break) is not taken for commands.
 
 use crate::ask::FormKind;
+use crate::client::ClientError;
 use crate::keymap::{self, Action, Binding, Context};
 use crate::msg::Command;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use tui_input::{Input, InputRequest};
+use uuid::Uuid;
 
 #[derive(Clone, Debug)]
 pub struct Field {
@@ -22,6 +26,13 @@ pub struct Form {
     kind: FormKind,
     fields: Vec<Field>,
     focus: usize,
+    /// Its command is on its way; keys wait for the answer.
+    sending: bool,
+    /// What the form says below its fields: the command's failure, or that it is on its way.
+    notice: Option<String>,
+    /// The values last sent by a create and the key they went with: sent again unchanged,
+    /// they go with the same key, so a create whose answer was lost is not made twice.
+    sent: Option<(Vec<String>, Uuid)>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -65,7 +76,31 @@ impl Form {
             kind,
             fields,
             focus: 0,
+            sending: false,
+            notice: None,
+            sent: None,
         }
+    }
+
+    /// Whether its command is on its way.
+    pub fn sending(&self) -> bool {
+        self.sending
+    }
+
+    pub fn notice(&self) -> Option<&str> {
+        self.notice.as_deref()
+    }
+
+    /// Its command went out.
+    pub fn sent(&mut self) {
+        self.sending = true;
+        self.notice = Some("Sending… (Esc closes the form; the answer still shows)".to_owned());
+    }
+
+    /// Its command failed: the values stay, and the form says why in words.
+    pub fn failed(&mut self, err: &ClientError) {
+        self.sending = false;
+        self.notice = Some(failure(err));
     }
 
     pub fn title(&self) -> String {
@@ -90,6 +125,8 @@ impl Form {
         let count = self.fields.len();
         match action {
             Action::Cancel => return Some(FormOutcome::Cancel),
+            // Once: a second Enter, typed or pasted, waits for the first one's answer.
+            Action::Submit if self.sending => {}
             Action::Submit => return Some(self.submit()),
             Action::NextField => self.focus = (self.focus + 1) % count,
             Action::PreviousField => self.focus = (self.focus + count - 1) % count,
@@ -100,6 +137,9 @@ impl Form {
 
     /// A key typed into the focused field.
     pub fn type_key(&mut self, key: KeyEvent) -> FormOutcome {
+        if self.sending {
+            return FormOutcome::Stay;
+        }
         let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
         let request = match key.code {
             KeyCode::Char('u') if ctrl => InputRequest::DeleteLine,
@@ -124,10 +164,15 @@ impl Form {
         FormOutcome::Stay
     }
 
-    /// Pasted text goes into the focused field, without its line breaks.
+    /// Pasted text goes into the focused field, each line break or tab a single space, so
+    /// that 'Line one' and 'Line two' do not run together.
     pub fn paste(&mut self, text: &str) {
+        if self.sending {
+            return;
+        }
         if let Some(f) = self.fields.get_mut(self.focus) {
-            for c in text.chars().filter(|c| !c.is_control()) {
+            for c in text.replace("\r\n", " ").chars() {
+                let c = if c.is_control() { ' ' } else { c };
                 f.input.handle(InputRequest::InsertChar(c));
             }
             f.error = None;
@@ -163,7 +208,12 @@ impl Form {
     }
 
     /// The command the checked values stand for, in field order.
-    pub fn command(&self, values: Vec<String>) -> Command {
+    pub fn command(&mut self, values: Vec<String>) -> Command {
+        let key = match &self.sent {
+            Some((sent, key)) if *sent == values => *key,
+            _ => Uuid::new_v4(),
+        };
+        self.sent = Some((values.clone(), key));
         let mut values = values.into_iter();
         let mut next = || values.next().unwrap_or_default();
         match self.kind.clone() {
@@ -171,6 +221,7 @@ impl Form {
                 origin: next(),
                 destination: next(),
                 flight_number: next(),
+                key,
             },
             FormKind::EditFlight(flight) => Command::EditFlight {
                 flight,
@@ -181,12 +232,30 @@ impl Form {
             FormKind::AddPassenger(flight) => Command::AddPassenger {
                 flight,
                 name: next(),
+                key,
             },
             FormKind::RenamePassenger(passenger) => Command::Rename {
                 passenger,
                 name: next(),
             },
         }
+    }
+}
+
+/// A command's failure as the form says it: one plain sentence, and what to do about it.
+fn failure(err: &ClientError) -> String {
+    match err {
+        ClientError::Unreachable(why) => {
+            format!("The backend does not answer ({why}). Enter tries again, Esc gives up.")
+        }
+        ClientError::Status { status, message } if *status >= 500 => {
+            format!("The backend could not do it (HTTP {status}): {message}. Enter tries again.")
+        }
+        ClientError::Status { status, message } => {
+            format!("The backend refused the request (HTTP {status}): {message}")
+        }
+        ClientError::Decode(why) => format!("The backend's answer was not understood: {why}"),
+        ClientError::Refused(sentence) | ClientError::Unconfirmed(sentence) => sentence.clone(),
     }
 }
 

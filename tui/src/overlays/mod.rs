@@ -34,6 +34,8 @@ pub enum Reply {
     Stay,
     /// It closes, asking the root for these.
     Close(Vec<Ask>),
+    /// It stays open while this command is carried out, and hears how it went.
+    Run(Command),
 }
 
 impl Overlay {
@@ -79,8 +81,16 @@ impl Overlay {
             (Self::Form(form), action) => Some(match form.act(action)? {
                 FormOutcome::Stay => Reply::Stay,
                 FormOutcome::Cancel => Reply::Close(vec![]),
-                FormOutcome::Submit(values) => Reply::Close(vec![Ask::Run(form.command(values))]),
+                FormOutcome::Submit(values) => Reply::Run(form.command(values)),
             }),
+            _ => None,
+        }
+    }
+
+    /// The form, if the dialog is one.
+    pub fn form_mut(&mut self) -> Option<&mut Form> {
+        match self {
+            Self::Form(form) => Some(form),
             _ => None,
         }
     }

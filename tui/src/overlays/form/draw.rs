@@ -33,6 +33,9 @@ struct Layout {
     error_x: u16,
     beside: bool,
     fields: Vec<Placed>,
+    /// The form's notice, wrapped, and the row it starts on.
+    notice: Vec<String>,
+    notice_row: u16,
 }
 
 impl Form {
@@ -62,6 +65,13 @@ impl Form {
             // A blank row after each field.
             row += rows + 1;
         }
+        let notice = self
+            .notice()
+            .map(|n| wrap(n, usize::from(inner)))
+            .unwrap_or_default();
+        let notice_row = row;
+        // A blank row after the notice too.
+        let row = row + notice.len() as u16 + u16::from(!notice.is_empty());
         let hints = footer::hint_lines(Context::Form, &Theme::plain(), usize::from(inner)).len();
         // The hints, then the borders.
         let height = row + hints as u16 + 2;
@@ -72,6 +82,8 @@ impl Form {
             error_x,
             beside,
             fields,
+            notice,
+            notice_row,
         }
     }
 
@@ -127,6 +139,21 @@ impl Form {
                 let cursor = field.input.visual_cursor().saturating_sub(scroll) as u16;
                 frame.set_cursor_position((input_area.x + cursor.min(input_width), y));
             }
+        }
+        let style = if self.sending() {
+            theme.dim()
+        } else {
+            theme.error_text()
+        };
+        for (n, line) in layout.notice.iter().enumerate() {
+            let row = inner.y + layout.notice_row + n as u16;
+            if row >= bottom {
+                break;
+            }
+            frame.render_widget(
+                Paragraph::new(Span::styled(line.as_str(), style)),
+                Rect::new(inner.x, row, inner.width, 1),
+            );
         }
         if bottom > inner.y {
             frame.render_widget(
