@@ -9,6 +9,7 @@ use flightdeck_core::contract::{
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use std::fmt;
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 use uuid::Uuid;
 
@@ -81,6 +82,9 @@ pub enum ClientError {
     Decode(String),
     /// The server accepted a command but its effect did not show in time.
     Unconfirmed(String),
+    /// What answers at the URL is not a Flightdeck backend or an original gateway: what it
+    /// answered, and what might have been meant.
+    NotAnApi(String),
 }
 
 impl fmt::Display for ClientError {
@@ -91,6 +95,7 @@ impl fmt::Display for ClientError {
             Self::Refused(sentence) => f.write_str(sentence),
             Self::Decode(why) => write!(f, "unexpected answer: {why}"),
             Self::Unconfirmed(what) => f.write_str(what),
+            Self::NotAnApi(what) => write!(f, "not a Flightdeck API: {what}"),
         }
     }
 }
@@ -176,10 +181,21 @@ pub fn status_error(status: u16, body: &str) -> ClientError {
     ClientError::Status { status, message }
 }
 
+/// Which contract the backend keeps where the two differ.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Dialect {
+    /// A PUT changes only the fields it names, so a command sends only what it changes.
+    Flightdeck,
+    /// A PUT overwrites every field, so a command sends them all as last read.
+    Original,
+}
+
 #[derive(Clone, Debug)]
 pub struct Client {
     http: reqwest::Client,
     endpoints: Endpoints,
+    /// Learned once (see `probe`), shared by every clone.
+    dialect: Arc<OnceLock<Dialect>>,
 }
 
 impl Client {
@@ -206,7 +222,26 @@ impl Client {
             .default_headers(headers)
             .build()
             .map_err(unreachable)?;
-        Ok(Self { http, endpoints })
+        Ok(Self {
+            http,
+            endpoints,
+            dialect: Arc::default(),
+        })
+    }
+
+    /// The dialect, where it is known from how the backend is reached.
+    pub fn knowing(self, dialect: Dialect) -> Self {
+        self.learn(dialect);
+        self
+    }
+
+    /// The dialect as far as it is known yet.
+    pub fn dialect(&self) -> Option<Dialect> {
+        self.dialect.get().copied()
+    }
+
+    pub fn learn(&self, dialect: Dialect) {
+        let _ = self.dialect.set(dialect);
     }
 
     pub fn endpoints(&self) -> &Endpoints {
@@ -352,7 +387,7 @@ impl Client {
 
     pub async fn update_flight(&self, body: &UpdateFlight) -> Result<(), ClientError> {
         let outcome: Outcome = self
-            .send(reqwest::Method::PUT, &self.endpoints.flights, body)
+            .send(reqwest::Method::PUT, &self.endpoints.flights, &named(body))
             .await?;
         outcome_ok(outcome)
     }
@@ -383,9 +418,25 @@ impl Client {
 
     pub async fn update_passenger(&self, body: &UpdatePassenger) -> Result<(), ClientError> {
         let outcome: Outcome = self
-            .send(reqwest::Method::PUT, &self.endpoints.passengers, body)
+            .send(
+                reqwest::Method::PUT,
+                &self.endpoints.passengers,
+                &named(body),
+            )
             .await?;
         outcome_ok(outcome)
+    }
+}
+
+/// A PUT's body with only the fields it names: a field left out is one it does not change.
+fn named<T: Serialize>(body: &T) -> serde_json::Value {
+    match serde_json::to_value(body) {
+        Ok(serde_json::Value::Object(mut fields)) => {
+            fields.retain(|_, v| !v.is_null());
+            serde_json::Value::Object(fields)
+        }
+        Ok(other) => other,
+        Err(_) => serde_json::Value::Null,
     }
 }
 

@@ -25,6 +25,7 @@ pub mod live;
 pub mod msg;
 pub mod overlays;
 pub mod panes;
+pub mod probe;
 pub mod query;
 pub mod runtime;
 pub mod sender;

@@ -10,7 +10,7 @@ use crossterm::terminal::{
     disable_raw_mode, enable_raw_mode, EnterAlternateScreen, LeaveAlternateScreen,
 };
 use flightdeck_tui::cli::{Cli, DemoArgs, Sub, Target};
-use flightdeck_tui::client::{Client, Endpoints};
+use flightdeck_tui::client::{Client, Dialect, Endpoints};
 use flightdeck_tui::console::Console;
 use flightdeck_tui::demo::load::Shape;
 use flightdeck_tui::demo::script::Script;
@@ -120,6 +120,12 @@ async fn run(
         }
     };
     let client = Client::with_token(endpoints, cli.token.as_deref())?;
+    // How a backend reached by --api keeps its PUTs is learned from what it answers.
+    let client = match mode {
+        Mode::Embedded => client.knowing(Dialect::Flightdeck),
+        Mode::Original => client.knowing(Dialect::Original),
+        Mode::Remote => client,
+    };
     let result = match (&demo, script) {
         (Some(args), _) if args.is_load() => {
             let shape = Shape {

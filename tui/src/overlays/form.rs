@@ -256,6 +256,7 @@ fn failure(err: &ClientError) -> String {
         }
         ClientError::Decode(why) => format!("The backend's answer was not understood: {why}"),
         ClientError::Refused(sentence) | ClientError::Unconfirmed(sentence) => sentence.clone(),
+        ClientError::NotAnApi(_) => format!("{err}."),
     }
 }
 
