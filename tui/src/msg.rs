@@ -2,7 +2,7 @@
 //! feed) and the effects that go out for the runtime to carry out, among them the commands sent
 //! to the backend.
 
-use crate::client::ClientError;
+use crate::client::{ClientError, Dialect};
 use crossterm::event::{KeyEvent, MouseEvent};
 use flightdeck_core::contract::{AuditEntry, Flight, Passenger};
 use std::time::Duration;
@@ -25,6 +25,8 @@ pub enum Msg {
     ToastExpired(u64),
     /// A timer the console set ran out.
     Timer(Timer),
+    /// What answers at the backend's URL, or why it is no backend.
+    Identified(Result<Dialect, ClientError>),
     Quit,
 }
 
@@ -39,6 +41,8 @@ pub enum Timer {
 
 #[derive(Clone, Debug, PartialEq)]
 pub enum Effect {
+    /// Finds out what answers at the backend's URL.
+    Identify,
     LoadFlights,
     LoadPassengers(Uuid),
     Run(Command),

@@ -60,6 +60,11 @@ fn carry_out(effect: Effect, client: &Client, tx: &UnboundedSender<Msg>) {
     let client = client.clone();
     let tx = tx.clone();
     match effect {
+        Effect::Identify => {
+            tokio::spawn(async move {
+                let _ = tx.send(Msg::Identified(crate::probe::identify(&client).await));
+            });
+        }
         Effect::LoadFlights => {
             tokio::spawn(async move {
                 let _ = tx.send(Msg::Flights(client.flights_with_counts().await));

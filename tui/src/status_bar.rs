@@ -69,6 +69,8 @@ pub struct StatusBar {
     fading: Option<u64>,
     /// A command has been waiting for its answer for a while.
     waiting: bool,
+    /// What answers at the URL is not a backend: what it answered.
+    not_an_api: Option<String>,
 }
 
 impl StatusBar {
@@ -82,7 +84,13 @@ impl StatusBar {
             error_seq: 0,
             fading: None,
             waiting: false,
+            not_an_api: None,
         }
+    }
+
+    /// What answers at the URL is no backend (`Some`: what it answered), or is one.
+    pub fn not_an_api(&mut self, what: Option<String>) {
+        self.not_an_api = what;
     }
 
     fn set_error(&mut self, text: String) {
@@ -200,10 +208,13 @@ impl StatusBar {
             } => format!("down, retry in {}s", d.as_secs().max(1)),
             Link::Down { retry_in: None, .. } => "down".to_owned(),
         };
-        // Before the feed has started, 'starting' says nothing the link does not.
-        let state = match (&self.feed, &self.link) {
-            (Feed::Starting, Link::Down { .. }) => link,
-            _ => format!("{feed} │ {link}"),
+        // Before the feed has started, 'starting' says nothing the link does not; and when
+        // no backend answers at the URL, 'connected' would be untrue.
+        let state = match (&self.not_an_api, &self.feed, &self.link) {
+            (Some(what), _, Link::Down { .. }) => format!("{link} │ {what}"),
+            (Some(what), _, _) => one_line(what),
+            (None, Feed::Starting, Link::Down { .. }) => link,
+            (None, _, _) => format!("{feed} │ {link}"),
         };
         let running = running.map(|r| format!("{}…", one_line(r)));
         let error = self
@@ -434,5 +445,52 @@ mod staleness {
         // A late timer of a command that has answered changes nothing.
         console.update(Msg::Timer(Timer::CommandSlow(seq)));
         assert!(bar(&console).ends_with("│ connected"));
+    }
+}
+
+#[cfg(test)]
+mod identity {
+    use crate::client::{ClientError, Dialect};
+    use crate::fixtures::*;
+    use crate::msg::{Effect, FeedEvent, Msg};
+
+    #[test]
+    fn a_url_where_no_backend_answers_is_named_in_the_bar_not_connected() {
+        let mut console = fixture();
+        console.update(Msg::Feed(FeedEvent::Polling));
+        console.update(Msg::Identified(Err(ClientError::NotAnApi(
+            "http://127.0.0.1:8/flights answered 404; did you mean http://127.0.0.1:8/api?".into(),
+        ))));
+        let bar = text(&render(&console))
+            .lines()
+            .next()
+            .unwrap_or("")
+            .to_owned();
+        assert!(
+            bar.ends_with("│ not a Flightdeck API: http://127.0.0.1:8/flights answered 404; did you mean http://127.0.0.1:8/api?"),
+            "{bar}"
+        );
+        assert!(!bar.contains("connected"), "{bar}");
+    }
+
+    #[test]
+    fn a_backend_that_did_not_answer_is_asked_again_once_it_does() {
+        let mut console = fixture();
+        let effects = console.update(Msg::Identified(Err(ClientError::Unreachable(
+            "connection refused".into(),
+        ))));
+        assert!(!effects.contains(&Effect::Identify));
+        let effects = console.update(Msg::Feed(FeedEvent::Live));
+        assert!(effects.contains(&Effect::Identify), "{effects:?}");
+        let effects = console.update(Msg::Feed(FeedEvent::Live));
+        assert!(!effects.contains(&Effect::Identify), "once: {effects:?}");
+        console.update(Msg::Identified(Ok(Dialect::Flightdeck)));
+        let bar = text(&render(&console))
+            .lines()
+            .next()
+            .unwrap_or("")
+            .to_owned();
+        assert!(bar.contains("│ live │ connected"), "{bar}");
+        assert!(!bar.contains("not a Flightdeck API"), "{bar}");
     }
 }

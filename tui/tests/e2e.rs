@@ -426,3 +426,40 @@ fn lines_pasted_as_keys_into_a_form_add_one_passenger_and_run_nothing() {
     c.wait_line_in(LEFT, &["PA1", "OSL → BGO", "Waiting for boarding", "0/1"]);
     quit(&mut c);
 }
+
+#[test]
+fn a_url_that_is_no_flightdeck_api_says_what_answered_there() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let backend = rt
+        .block_on(flightdeck_tui::embedded::Embedded::start(dir.path(), None))
+        .unwrap();
+    // The backend's own address without its /api, as an operator might type it.
+    let base = backend.api_url().trim_end_matches("/api").to_owned();
+    let mut c = Console::spawn(&["--api", &base], 30, 200);
+    c.wait_for(&format!(
+        "not a Flightdeck API: {base}/flights answered 404; did you mean {base}/api?"
+    ));
+    let screen = c.contents();
+    assert!(
+        !screen.lines().next().unwrap_or("").contains("connected"),
+        "{screen}"
+    );
+    quit(&mut c);
+
+    // A web server that answers every path with a page.
+    let page = rt.block_on(async {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let app = axum::Router::new()
+            .fallback(|| async { axum::response::Html("<!doctype html><title>It works</title>") });
+        tokio::spawn(async move { axum::serve(listener, app).await });
+        format!("http://{addr}/api")
+    });
+    let mut c = Console::spawn(&["--api", &page], 30, 200);
+    c.wait_for(&format!(
+        "not a Flightdeck API: {page}/flights answered a web page"
+    ));
+    quit(&mut c);
+    rt.block_on(backend.shutdown());
+}

@@ -11,7 +11,7 @@ mod query;
 mod tests;
 
 use crate::ask::{Ask, Dialog};
-use crate::client::ClientError;
+use crate::client::{ClientError, Dialect};
 use crate::focus::Focus;
 use crate::keymap::{self, Action, Context};
 use crate::layout;
@@ -57,7 +57,16 @@ pub struct Console {
     commands: u64,
     loads: Loads,
     created: Created,
+    identity: Identity,
     quit: bool,
+}
+
+/// Whether what answers at the backend's URL is known.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Identity {
+    Unknown,
+    Asking,
+    Known,
 }
 
 impl Console {
@@ -76,13 +85,45 @@ impl Console {
             commands: 0,
             loads: Loads::default(),
             created: Created::default(),
+            identity: Identity::Unknown,
             quit: false,
         }
     }
 
-    /// What to do first: read the flights.
+    /// What to do first: read the flights, and find out what answers at the URL.
     pub fn start(&mut self) -> Vec<Effect> {
-        self.loads.flights()
+        let mut effects = self.loads.flights();
+        effects.extend(self.identify());
+        effects
+    }
+
+    /// Asks what answers at the backend's URL, unless that is known or being asked.
+    fn identify(&mut self) -> Vec<Effect> {
+        if self.identity != Identity::Unknown {
+            return vec![];
+        }
+        self.identity = Identity::Asking;
+        vec![Effect::Identify]
+    }
+
+    fn on_identified(&mut self, result: Result<Dialect, ClientError>) -> Vec<Effect> {
+        match result {
+            Ok(_) => {
+                self.identity = Identity::Known;
+                self.status.not_an_api(None);
+            }
+            Err(err @ ClientError::NotAnApi(_)) => {
+                self.identity = Identity::Known;
+                self.status.not_an_api(Some(err.to_string()));
+            }
+            // No answer yet, or one that says nothing of the URL (a 401): asked again once
+            // the backend answers.
+            Err(err) => {
+                self.identity = Identity::Unknown;
+                self.status.read_failed(&err);
+            }
+        }
+        vec![]
     }
 
     pub fn wants_to_quit(&self) -> bool {
@@ -178,13 +219,15 @@ impl Console {
             Msg::Feed(event) => {
                 // Whatever happened while the stream was down shows in the lists now.
                 let reread = event == FeedEvent::Live;
+                let up = matches!(event, FeedEvent::Live | FeedEvent::Polling);
                 self.status.on_feed(event);
-                if reread {
-                    self.reload()
-                } else {
-                    vec![]
+                let mut effects = if reread { self.reload() } else { vec![] };
+                if up {
+                    effects.extend(self.identify());
                 }
+                effects
             }
+            Msg::Identified(result) => self.on_identified(result),
             Msg::Poll => self.reload(),
             Msg::Done(done) => self.on_done(done),
             Msg::ToastExpired(seq) => {
