@@ -198,6 +198,14 @@ async fn read_stream(
             Err(e) => return Some(format!("live stream broke: {e}")),
         };
         for message in parser.push(&chunk) {
+            if message.event == "reset" {
+                // The id resumed from belongs to another log; this one follows from its start.
+                *last = None;
+                if !send(tx, Msg::Feed(FeedEvent::Reset)) {
+                    return None;
+                }
+                continue;
+            }
             if !message.event.is_empty() && message.event != "audit" {
                 continue;
             }

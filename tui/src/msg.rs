@@ -62,6 +62,9 @@ pub enum Effect {
 pub enum FeedEvent {
     Live,
     Polling,
+    /// The backend's log is not the one followed so far (its data was reset): it is followed
+    /// again from its beginning.
+    Reset,
     Down {
         reason: String,
         retry_in: Option<Duration>,

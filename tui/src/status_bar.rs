@@ -174,6 +174,7 @@ impl StatusBar {
                 self.feed = Feed::Polling;
                 self.link = Link::Connected;
             }
+            FeedEvent::Reset => {}
             FeedEvent::Down { reason, retry_in } => {
                 self.set_error(reason.clone());
                 self.link = Link::Down { reason, retry_in };

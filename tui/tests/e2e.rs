@@ -463,3 +463,51 @@ fn a_url_that_is_no_flightdeck_api_says_what_answered_there() {
     quit(&mut c);
     rt.block_on(backend.shutdown());
 }
+
+/// A backend on a fixed port with its data under `dir`, as an operator restarts one.
+async fn backend_at(
+    dir: &std::path::Path,
+    bind: std::net::SocketAddr,
+) -> flightdeck_backend::Server {
+    let mut config = flightdeck_backend::Config::embedded(dir.to_path_buf());
+    config.bind = bind;
+    flightdeck_backend::start(config).await.unwrap()
+}
+
+#[test]
+fn after_the_backends_data_is_reset_the_console_follows_the_new_log() {
+    use flightdeck_core::contract::CreateFlight;
+    use flightdeck_tui::client::{Client, Endpoints};
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let (old, new) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let first = rt.block_on(backend_at(old.path(), "127.0.0.1:0".parse().unwrap()));
+    let addr = first.addr();
+    let api = format!("http://{addr}/api");
+    let client = Client::new(Endpoints::from_api(&api).unwrap()).unwrap();
+    let create = |number: &str| {
+        let body = CreateFlight {
+            origin: Some("OSL".into()),
+            destination: Some("BGO".into()),
+            flight_number: Some(number.into()),
+        };
+        rt.block_on(client.create_flight(&body)).unwrap();
+    };
+    for number in ["OLD1", "OLD2", "OLD3"] {
+        create(number);
+    }
+    let mut c = Console::spawn(&["--api", &api], 40, 160);
+    c.wait_line(&["remote", "live", "connected"]);
+    c.wait_for("Audit log (3)");
+
+    // The same port, a fresh data directory.
+    rt.block_on(first.shutdown());
+    let second = rt.block_on(backend_at(new.path(), addr));
+    c.wait_for("Flights (0)");
+    create("NEW1");
+    c.wait_line_in(LEFT, &["NEW1", "OSL → BGO"]);
+    c.wait_for("Audit log (1)");
+    let screen = c.wait_line_in(AUDIT, &["Create flight", "NEW1"]);
+    assert!(!screen.contains("OLD"), "the old log is gone:\n{screen}");
+    quit(&mut c);
+    rt.block_on(second.shutdown());
+}

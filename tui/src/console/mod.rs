@@ -216,6 +216,15 @@ impl Console {
                 vec![]
             }
             Msg::Audit(entry) => self.on_audit(entry),
+            Msg::Feed(FeedEvent::Reset) => {
+                // Nothing read from the old log holds in the new one: read it all again.
+                self.audit.reset();
+                let text =
+                    "The backend's data is not what it was (it was reset): read again".to_owned();
+                let mut effects = vec![self.toasts.show(text, Tone::Info)];
+                effects.extend(self.reload());
+                effects
+            }
             Msg::Feed(event) => {
                 // Whatever happened while the stream was down shows in the lists now.
                 let reread = event == FeedEvent::Live;

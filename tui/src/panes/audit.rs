@@ -143,6 +143,16 @@ impl AuditPane {
         }
     }
 
+    /// Forgets every entry: the log they came from is gone, and the new one follows.
+    pub fn reset(&mut self) {
+        self.rows.clear();
+        self.view.clear();
+        self.unseen = 0;
+        self.last_position = None;
+        self.learned.clear();
+        self.unnamed.clear();
+    }
+
     /// An entry from the live stream; says whether it is new (a reconnect replays from the
     /// last entry seen).
     pub fn push(&mut self, entry: AuditEntry, flights: &HashMap<Uuid, String>) -> bool {
