@@ -78,6 +78,8 @@ pub enum Action {
     Quit,
     /// Ctrl-C: quits from anywhere, a form or a dialog included.
     Interrupt,
+    /// Ctrl-Z: gives the terminal back to the shell until `fg`, from anywhere.
+    Suspend,
     NextPane,
     PreviousPane,
     Show(Focus),
@@ -235,6 +237,13 @@ pub const BINDINGS: &[Binding] = &[
         "quit",
         hint("q", "quit"),
         &[(ch('q'), A::Quit), (Chord::Ctrl('c'), A::Interrupt)],
+    ),
+    bind(
+        C::Global,
+        "Ctrl-Z",
+        "suspend; fg comes back",
+        None,
+        &[(Chord::Ctrl('z'), A::Suspend)],
     ),
     bind(
         C::Flights,

@@ -30,6 +30,7 @@ pub mod query;
 pub mod runtime;
 pub mod sender;
 pub mod status_bar;
+pub mod terminal;
 pub mod text;
 pub mod theme;
 pub mod toast;

@@ -3,12 +3,6 @@
 
 use clap::Parser;
 use color_eyre::eyre::eyre;
-use crossterm::event::{
-    DisableBracketedPaste, DisableMouseCapture, EnableBracketedPaste, EnableMouseCapture,
-};
-use crossterm::terminal::{
-    disable_raw_mode, enable_raw_mode, EnterAlternateScreen, LeaveAlternateScreen,
-};
 use flightdeck_tui::cli::{Cli, DemoArgs, Sub, Target};
 use flightdeck_tui::client::{Client, Dialect, Endpoints};
 use flightdeck_tui::console::Console;
@@ -201,23 +195,10 @@ fn setup() -> color_eyre::Result<Terminal<CrosstermBackend<Stdout>>> {
         restore();
         hook(info);
     }));
-    enable_raw_mode()?;
-    crossterm::execute!(
-        stdout(),
-        EnterAlternateScreen,
-        EnableMouseCapture,
-        EnableBracketedPaste
-    )?;
+    flightdeck_tui::terminal::enter()?;
     Ok(Terminal::new(CrosstermBackend::new(stdout()))?)
 }
 
 fn restore() {
-    let _ = crossterm::execute!(
-        stdout(),
-        DisableBracketedPaste,
-        DisableMouseCapture,
-        LeaveAlternateScreen,
-        crossterm::cursor::Show
-    );
-    let _ = disable_raw_mode();
+    flightdeck_tui::terminal::leave();
 }

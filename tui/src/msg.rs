@@ -27,6 +27,10 @@ pub enum Msg {
     Timer(Timer),
     /// What answers at the backend's URL, or why it is no backend.
     Identified(Result<Dialect, ClientError>),
+    /// SIGTSTP: the shell asks the console to stop for a while.
+    Suspend,
+    /// SIGCONT: the console goes on after a stop, and the terminal must be taken again.
+    Resumed,
     Quit,
 }
 
@@ -55,6 +59,8 @@ pub enum Effect {
         timer: Timer,
         after: Duration,
     },
+    /// Gives the terminal back and stops until continued.
+    Suspend,
 }
 
 /// What the live or polling task reports.

@@ -511,3 +511,74 @@ fn after_the_backends_data_is_reset_the_console_follows_the_new_log() {
     quit(&mut c);
     rt.block_on(second.shutdown());
 }
+
+/// The state letter of a process ('T' when stopped), as the kernel reports it.
+#[cfg(target_os = "linux")]
+fn process_state(pid: u32) -> Option<char> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // The state follows the command's name, in parentheses that may hold anything.
+    let (_, rest) = stat.rsplit_once(')')?;
+    rest.trim_start().chars().next()
+}
+
+/// Waits, up to the screen timeout, for the process to be in `state`.
+#[cfg(target_os = "linux")]
+fn wait_state(pid: u32, state: char) {
+    let deadline = std::time::Instant::now() + support::pty::SCREEN_TIMEOUT;
+    while process_state(pid) != Some(state) {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "process {pid} is {:?}, not {state}",
+            process_state(pid)
+        );
+        // The kernel has no way to be waited on for another process's stop: look again soon.
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+#[cfg(target_os = "linux")]
+fn signal(pid: u32, signal: &str) {
+    let sent = std::process::Command::new("kill")
+        .args([signal, &pid.to_string()])
+        .status()
+        .unwrap();
+    assert!(sent.success());
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn ctrl_z_and_sigtstp_give_the_terminal_back_and_fg_takes_it_again() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut c = Console::spawn(&["--data-dir", dir.path().to_str().unwrap()], 30, 120);
+    c.wait_line(&["embedded", "live", "connected"]);
+    let pid = c.pid().unwrap();
+    for stop in ["Ctrl-Z", "SIGTSTP"] {
+        if stop == "Ctrl-Z" {
+            c.send("\x1a");
+        } else {
+            signal(pid, "-TSTP");
+        }
+        c.wait_alternate(false);
+        wait_state(pid, 'T');
+        assert!(
+            !c.mouse_reporting(),
+            "{stop}: the mouse is the shell's again"
+        );
+
+        // What `fg` sends.
+        signal(pid, "-CONT");
+        c.wait_alternate(true);
+        c.wait_line(&["embedded", "live", "connected"]);
+        c.wait_for("No flights yet");
+        assert!(
+            c.mouse_reporting(),
+            "{stop}: the mouse is the console's again"
+        );
+        // Raw mode again: a key acts at once, without Enter.
+        c.send("?");
+        c.wait_for("next / previous pane");
+        c.send(ESC);
+        c.wait_gone("next / previous pane");
+    }
+    quit(&mut c);
+}

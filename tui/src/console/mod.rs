@@ -237,6 +237,9 @@ impl Console {
                 effects
             }
             Msg::Identified(result) => self.on_identified(result),
+            Msg::Suspend => vec![Effect::Suspend],
+            // The runtime takes the terminal again and redraws it; nothing here changed.
+            Msg::Resumed => vec![],
             Msg::Poll => self.reload(),
             Msg::Done(done) => self.on_done(done),
             Msg::ToastExpired(seq) => {
@@ -422,6 +425,10 @@ impl Console {
             self.quit = true;
             return vec![];
         }
+        // As Ctrl-C, from anywhere; and a suspend acts on nothing the operator cannot see.
+        if global == Some(Action::Suspend) {
+            return vec![Effect::Suspend];
+        }
         // The operator cannot see what a key would act on, so none may act but quitting.
         if layout::areas(self.size).is_none() {
             if global == Some(Action::Quit) {
@@ -481,6 +488,7 @@ impl Console {
         }
         match action {
             Action::Quit | Action::Interrupt => self.quit = true,
+            Action::Suspend => return Some(vec![Effect::Suspend]),
             Action::NextPane => self.focus = self.focus.next(),
             Action::PreviousPane => self.focus = self.focus.previous(),
             Action::Show(focus) => self.focus = focus,

@@ -51,9 +51,16 @@ impl Help {
     }
 }
 
+/// Between the status bar and the footer, which says how to scroll and close it.
 fn area(size: Rect, lines: usize) -> Rect {
     let height = u16::try_from(lines).unwrap_or(u16::MAX).saturating_add(2);
-    centered(size, WIDTH, height)
+    let between = Rect::new(
+        size.x,
+        size.y.saturating_add(1),
+        size.width,
+        size.height.saturating_sub(2),
+    );
+    centered(between, WIDTH, height)
 }
 
 fn lines(theme: &Theme) -> Vec<Line<'static>> {
