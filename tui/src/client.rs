@@ -9,6 +9,7 @@ use flightdeck_core::contract::{
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use std::fmt;
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 use uuid::Uuid;
 
@@ -81,6 +82,9 @@ pub enum ClientError {
     Decode(String),
     /// The server accepted a command but its effect did not show in time.
     Unconfirmed(String),
+    /// What answers at the URL is not a Flightdeck backend or an original gateway: what it
+    /// answered, and what might have been meant.
+    NotAnApi(String),
 }
 
 impl fmt::Display for ClientError {
@@ -91,6 +95,7 @@ impl fmt::Display for ClientError {
             Self::Refused(sentence) => f.write_str(sentence),
             Self::Decode(why) => write!(f, "unexpected answer: {why}"),
             Self::Unconfirmed(what) => f.write_str(what),
+            Self::NotAnApi(what) => write!(f, "not a Flightdeck API: {what}"),
         }
     }
 }
@@ -104,15 +109,45 @@ impl ClientError {
     }
 }
 
-fn unreachable(err: reqwest::Error) -> ClientError {
-    // reqwest's Display hides the cause ("error sending request"); the source says why.
-    let mut text = err.to_string();
-    let mut source = std::error::Error::source(&err);
+/// No answer from the backend, in words: why the connection failed, without the library's
+/// chain of wrappers ("error sending request for url (…): client error (Connect): …").
+pub fn unreachable(err: reqwest::Error) -> ClientError {
+    ClientError::Unreachable(why_unreachable(&err))
+}
+
+fn why_unreachable(err: &reqwest::Error) -> String {
+    if err.is_timeout() {
+        return "no answer within 30 s".to_owned();
+    }
+    let mut innermost: &dyn std::error::Error = err;
+    let mut source = std::error::Error::source(err);
     while let Some(cause) = source {
-        text = format!("{text}: {cause}");
+        if let Some(io) = cause.downcast_ref::<std::io::Error>() {
+            match io.kind() {
+                std::io::ErrorKind::ConnectionRefused => return "connection refused".to_owned(),
+                std::io::ErrorKind::ConnectionReset => return "connection reset".to_owned(),
+                std::io::ErrorKind::TimedOut => return "the connection timed out".to_owned(),
+                _ => {}
+            }
+        }
+        innermost = cause;
         source = cause.source();
     }
-    ClientError::Unreachable(text)
+    let text = innermost.to_string();
+    if text.contains("dns error") || text.contains("failed to lookup address") {
+        return "its host name does not resolve".to_owned();
+    }
+    // The OS's error number tells an operator nothing the words do not.
+    let text = match text.find(" (os error") {
+        Some(at) => &text[..at],
+        None => &text,
+    };
+    let text = text.trim();
+    if err.is_connect() {
+        format!("cannot connect: {text}")
+    } else {
+        text.to_owned()
+    }
 }
 
 /// The message of an error answer: a Flightdeck problem body, else the body's text.
@@ -146,10 +181,21 @@ pub fn status_error(status: u16, body: &str) -> ClientError {
     ClientError::Status { status, message }
 }
 
+/// Which contract the backend keeps where the two differ.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Dialect {
+    /// A PUT changes only the fields it names, so a command sends only what it changes.
+    Flightdeck,
+    /// A PUT overwrites every field, so a command sends them all as last read.
+    Original,
+}
+
 #[derive(Clone, Debug)]
 pub struct Client {
     http: reqwest::Client,
     endpoints: Endpoints,
+    /// Learned once (see `probe`), shared by every clone.
+    dialect: Arc<OnceLock<Dialect>>,
 }
 
 impl Client {
@@ -176,7 +222,26 @@ impl Client {
             .default_headers(headers)
             .build()
             .map_err(unreachable)?;
-        Ok(Self { http, endpoints })
+        Ok(Self {
+            http,
+            endpoints,
+            dialect: Arc::default(),
+        })
+    }
+
+    /// The dialect, where it is known from how the backend is reached.
+    pub fn knowing(self, dialect: Dialect) -> Self {
+        self.learn(dialect);
+        self
+    }
+
+    /// The dialect as far as it is known yet.
+    pub fn dialect(&self) -> Option<Dialect> {
+        self.dialect.get().copied()
+    }
+
+    pub fn learn(&self, dialect: Dialect) {
+        let _ = self.dialect.set(dialect);
     }
 
     pub fn endpoints(&self) -> &Endpoints {
@@ -214,7 +279,7 @@ impl Client {
         decode(response).await.map(Some)
     }
 
-    async fn send<B: Serialize, T: DeserializeOwned>(
+    async fn send<B: Serialize, T: Answer>(
         &self,
         method: reqwest::Method,
         url: &str,
@@ -226,15 +291,20 @@ impl Client {
 
     /// A create, with an `Idempotency-Key` of its own: a Flightdeck backend answers a repeat of
     /// it as it answered the first and writes nothing (an original server ignores the header).
-    async fn create<B: Serialize>(&self, url: &str, body: &B) -> Result<Created, ClientError> {
+    async fn create<B: Serialize>(
+        &self,
+        url: &str,
+        body: &B,
+        key: Uuid,
+    ) -> Result<Created, ClientError> {
         let request = self
             .http
             .post(url)
-            .header("idempotency-key", Uuid::new_v4().to_string());
+            .header("idempotency-key", key.to_string());
         self.send_request(request, body).await
     }
 
-    async fn send_request<B: Serialize, T: DeserializeOwned>(
+    async fn send_request<B: Serialize, T: Answer>(
         &self,
         request: reqwest::RequestBuilder,
         body: &B,
@@ -245,7 +315,7 @@ impl Client {
             .send()
             .await
             .map_err(unreachable)?;
-        decode(response).await
+        decode_answer(response).await
     }
 
     /// Every flight. An original server answers 404 when it has none to show.
@@ -302,13 +372,22 @@ impl Client {
     }
 
     pub async fn create_flight(&self, body: &CreateFlight) -> Result<Uuid, ClientError> {
-        let created = self.create(&self.endpoints.flights, body).await?;
+        self.create_flight_once(body, Uuid::new_v4()).await
+    }
+
+    /// A create with the key given: repeated with the same key, it is made at most once.
+    pub async fn create_flight_once(
+        &self,
+        body: &CreateFlight,
+        key: Uuid,
+    ) -> Result<Uuid, ClientError> {
+        let created = self.create(&self.endpoints.flights, body, key).await?;
         created_id(created)
     }
 
     pub async fn update_flight(&self, body: &UpdateFlight) -> Result<(), ClientError> {
         let outcome: Outcome = self
-            .send(reqwest::Method::PUT, &self.endpoints.flights, body)
+            .send(reqwest::Method::PUT, &self.endpoints.flights, &named(body))
             .await?;
         outcome_ok(outcome)
     }
@@ -325,15 +404,39 @@ impl Client {
     }
 
     pub async fn create_passenger(&self, body: &CreatePassenger) -> Result<Uuid, ClientError> {
-        let created = self.create(&self.endpoints.passengers, body).await?;
+        self.create_passenger_once(body, Uuid::new_v4()).await
+    }
+
+    pub async fn create_passenger_once(
+        &self,
+        body: &CreatePassenger,
+        key: Uuid,
+    ) -> Result<Uuid, ClientError> {
+        let created = self.create(&self.endpoints.passengers, body, key).await?;
         created_id(created)
     }
 
     pub async fn update_passenger(&self, body: &UpdatePassenger) -> Result<(), ClientError> {
         let outcome: Outcome = self
-            .send(reqwest::Method::PUT, &self.endpoints.passengers, body)
+            .send(
+                reqwest::Method::PUT,
+                &self.endpoints.passengers,
+                &named(body),
+            )
             .await?;
         outcome_ok(outcome)
+    }
+}
+
+/// A PUT's body with only the fields it names: a field left out is one it does not change.
+fn named<T: Serialize>(body: &T) -> serde_json::Value {
+    match serde_json::to_value(body) {
+        Ok(serde_json::Value::Object(mut fields)) => {
+            fields.retain(|_, v| !v.is_null());
+            serde_json::Value::Object(fields)
+        }
+        Ok(other) => other,
+        Err(_) => serde_json::Value::Null,
     }
 }
 
@@ -361,6 +464,30 @@ fn outcome_ok(outcome: Outcome) -> Result<(), ClientError> {
     }
 }
 
+/// An answer to a command, which a Flightdeck backend may give as 202 Accepted: recorded, not
+/// shown yet (its body a problem that says so, with the id of what a create made).
+trait Answer: DeserializeOwned {
+    fn accepted(body: &str) -> Option<Self>;
+}
+
+impl Answer for Created {
+    fn accepted(body: &str) -> Option<Self> {
+        #[derive(serde::Deserialize)]
+        struct Recorded {
+            id: Uuid,
+        }
+        serde_json::from_str::<Recorded>(body)
+            .ok()
+            .map(|r| Created::ok(r.id))
+    }
+}
+
+impl Answer for Outcome {
+    fn accepted(_: &str) -> Option<Self> {
+        Some(Outcome::ok())
+    }
+}
+
 async fn decode<T: DeserializeOwned>(response: reqwest::Response) -> Result<T, ClientError> {
     let status = response.status();
     let body = response.text().await.map_err(unreachable)?;
@@ -370,81 +497,21 @@ async fn decode<T: DeserializeOwned>(response: reqwest::Response) -> Result<T, C
     serde_json::from_str(&body).map_err(|e| ClientError::Decode(e.to_string()))
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn api_urls_are_checked() {
-        let ep = Endpoints::from_api("http://localhost:5000/api/").unwrap();
-        assert_eq!(ep.flights, "http://localhost:5000/api/flights");
-        assert_eq!(ep.stream(), "http://localhost:5000/api/auditlog/stream");
-        assert!(Endpoints::from_api("localhost:5000")
-            .unwrap_err()
-            .contains("expected an http:// URL"));
-        assert!(Endpoints::from_api("http://").is_err());
-        assert!(Endpoints::from_api("https://x")
-            .unwrap_err()
-            .contains("https"));
+async fn decode_answer<T: Answer>(response: reqwest::Response) -> Result<T, ClientError> {
+    let status = response.status();
+    let body = response.text().await.map_err(unreachable)?;
+    if !status.is_success() {
+        return Err(status_error(status.as_u16(), &body));
     }
-
-    #[test]
-    fn problems_are_read_or_quoted() {
-        let body = r#"{"status":404,"title":"Not found","detail":"no flight 1"}"#;
-        assert_eq!(problem_message(body), "Not found: no flight 1");
-        assert_eq!(
-            problem_message("  <html>\n oops </html>"),
-            "<html> oops </html>"
-        );
-        assert_eq!(problem_message(""), "no details");
-        let body = r#"{"status":401,"title":"Unauthorized","detail":"a bearer token is required"}"#;
-        let err = status_error(401, body).to_string();
-        assert!(err.contains(WANTS_TOKEN), "{err}");
-        assert!(err.contains("a bearer token is required"), "{err}");
+    // Recorded: the reads that follow every command wait for it to show, as they do for an
+    // original deployment, and say so if it does not in time.
+    if status == reqwest::StatusCode::ACCEPTED {
+        if let Some(answer) = T::accepted(&body) {
+            return Ok(answer);
+        }
     }
-
-    /// Each create carries a key of its own, so a repeat of that request is safe and two
-    /// creates are never taken for one.
-    #[tokio::test]
-    async fn each_create_carries_its_own_idempotency_key() {
-        use axum::http::HeaderMap;
-        use std::sync::{Arc, Mutex};
-        let keys = Arc::new(Mutex::new(Vec::<String>::new()));
-        let seen = keys.clone();
-        let created = move |headers: HeaderMap| {
-            let seen = seen.clone();
-            async move {
-                if let Some(key) = headers.get("idempotency-key").and_then(|k| k.to_str().ok()) {
-                    seen.lock().expect("keys").push(key.to_owned());
-                }
-                axum::Json(Created::ok(Uuid::from_u128(7)))
-            }
-        };
-        let app = axum::Router::new()
-            .route("/api/flights", axum::routing::post(created.clone()))
-            .route("/api/passengers", axum::routing::post(created));
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind");
-        let addr = listener.local_addr().expect("address");
-        tokio::spawn(async move { axum::serve(listener, app).await });
-        let client = Client::new(Endpoints::from_api(&format!("http://{addr}/api")).expect("url"))
-            .expect("client");
-        client
-            .create_flight(&CreateFlight::default())
-            .await
-            .expect("created");
-        client
-            .create_flight(&CreateFlight::default())
-            .await
-            .expect("created");
-        client
-            .create_passenger(&CreatePassenger::default())
-            .await
-            .expect("created");
-        let keys = keys.lock().expect("keys").clone();
-        assert_eq!(keys.len(), 3, "every create sent a key: {keys:?}");
-        assert!(keys.iter().all(|k| Uuid::parse_str(k).is_ok()), "{keys:?}");
-        assert!(keys[0] != keys[1] && keys[1] != keys[2], "{keys:?}");
-    }
+    serde_json::from_str(&body).map_err(|e| ClientError::Decode(e.to_string()))
 }
+
+#[cfg(test)]
+mod tests;

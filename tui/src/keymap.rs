@@ -78,6 +78,8 @@ pub enum Action {
     Quit,
     /// Ctrl-C: quits from anywhere, a form or a dialog included.
     Interrupt,
+    /// Ctrl-Z: gives the terminal back to the shell until `fg`, from anywhere.
+    Suspend,
     NextPane,
     PreviousPane,
     Show(Focus),
@@ -237,6 +239,13 @@ pub const BINDINGS: &[Binding] = &[
         &[(ch('q'), A::Quit), (Chord::Ctrl('c'), A::Interrupt)],
     ),
     bind(
+        C::Global,
+        "Ctrl-Z",
+        "suspend; fg comes back",
+        None,
+        &[(Chord::Ctrl('z'), A::Suspend)],
+    ),
+    bind(
         C::Flights,
         "n",
         "new flight",
@@ -367,6 +376,24 @@ pub const BINDINGS: &[Binding] = &[
     ),
     bind(
         C::Help,
+        "↑ ↓ PgUp PgDn",
+        "scroll",
+        hint("↑ ↓ PgUp PgDn", "scroll"),
+        &[
+            (key(KeyCode::Up), A::Move(Step::Up)),
+            (ch('k'), A::Move(Step::Up)),
+            (key(KeyCode::Down), A::Move(Step::Down)),
+            (ch('j'), A::Move(Step::Down)),
+            (key(KeyCode::PageUp), A::Move(Step::PageUp)),
+            (key(KeyCode::PageDown), A::Move(Step::PageDown)),
+            (key(KeyCode::Home), A::Move(Step::First)),
+            (ch('g'), A::Move(Step::First)),
+            (key(KeyCode::End), A::Move(Step::Last)),
+            (ch('G'), A::Move(Step::Last)),
+        ],
+    ),
+    bind(
+        C::Help,
         "Esc ?",
         "close help",
         hint("Esc ?", "close help"),
@@ -390,6 +417,9 @@ pub const BINDINGS: &[Binding] = &[
             (key(KeyCode::PageUp), A::Move(Step::PageUp)),
             (key(KeyCode::PageDown), A::Move(Step::PageDown)),
             (key(KeyCode::Home), A::Move(Step::First)),
+            (ch('g'), A::Move(Step::First)),
+            (key(KeyCode::End), A::Move(Step::Last)),
+            (ch('G'), A::Move(Step::Last)),
         ],
     ),
     bind(

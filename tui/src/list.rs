@@ -3,6 +3,7 @@
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use tui_input::{Input, InputRequest};
+use unicode_normalization::UnicodeNormalization;
 
 /// A move of the selection.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -15,9 +16,11 @@ pub enum Step {
     Last,
 }
 
-/// Text as the filter compares it: case does not matter.
+/// Text as the filter compares it: case does not matter, nor whether an accent was typed as
+/// one character or as a letter and a combining mark (the server stores NFC, a terminal or a
+/// paste may send either). Lowercasing can decompose, so NFC comes last.
 pub fn fold(text: &str) -> String {
-    text.to_lowercase()
+    text.to_lowercase().nfc().collect()
 }
 
 /// A filter's text, folded, ready to be looked for in rows.
@@ -25,6 +28,10 @@ pub fn fold(text: &str) -> String {
 pub struct Needle(String);
 
 impl Needle {
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
     pub fn admits(&self, text: &str) -> bool {
         self.0.is_empty() || fold(text).contains(&self.0)
     }
@@ -182,5 +189,29 @@ impl ListView {
             _ => return false,
         };
         self.filter.handle(request).is_some_and(|c| c.value)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_filter_compares_nfc_forms_and_ignores_case() {
+        let stored = "Cafe\u{301} Zu\u{308}rich";
+        let typed = |text: &str| {
+            let mut view = ListView::default();
+            for c in text.chars() {
+                view.type_filter(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE));
+            }
+            view.needle()
+        };
+        assert!(typed("caf\u{e9}").admits(stored), "é as one character");
+        assert!(typed("CAF\u{c9} Z\u{dc}").admits(stored), "in capitals");
+        assert!(
+            typed("cafe\u{301}").admits("Caf\u{e9}"),
+            "the other way round"
+        );
+        assert!(!typed("cafe ").admits(stored), "an accent still counts");
     }
 }

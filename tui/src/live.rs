@@ -121,7 +121,7 @@ async fn connect(client: &Client, last: Option<u64>) -> Result<Connect, ClientEr
         .header("Last-Event-ID", last.unwrap_or(0).to_string())
         .send()
         .await
-        .map_err(|e| ClientError::Unreachable(e.to_string()))?;
+        .map_err(crate::client::unreachable)?;
     let status = response.status();
     if status == reqwest::StatusCode::NOT_FOUND {
         return Ok(Connect::NoStream);
@@ -198,6 +198,14 @@ async fn read_stream(
             Err(e) => return Some(format!("live stream broke: {e}")),
         };
         for message in parser.push(&chunk) {
+            if message.event == "reset" {
+                // The id resumed from belongs to another log; this one follows from its start.
+                *last = None;
+                if !send(tx, Msg::Feed(FeedEvent::Reset)) {
+                    return None;
+                }
+                continue;
+            }
             if !message.event.is_empty() && message.event != "audit" {
                 continue;
             }

@@ -3,14 +3,8 @@
 
 use clap::Parser;
 use color_eyre::eyre::eyre;
-use crossterm::event::{
-    DisableBracketedPaste, DisableMouseCapture, EnableBracketedPaste, EnableMouseCapture,
-};
-use crossterm::terminal::{
-    disable_raw_mode, enable_raw_mode, EnterAlternateScreen, LeaveAlternateScreen,
-};
 use flightdeck_tui::cli::{Cli, DemoArgs, Sub, Target};
-use flightdeck_tui::client::{Client, Endpoints};
+use flightdeck_tui::client::{Client, Dialect, Endpoints};
 use flightdeck_tui::console::Console;
 use flightdeck_tui::demo::load::Shape;
 use flightdeck_tui::demo::script::Script;
@@ -26,8 +20,7 @@ const NOT_A_TERMINAL: &str =
     "flightdeck: stdin or stdout is not a terminal, and the console needs \
 one; without a screen, try `flightdeck demo --headless`";
 
-fn main() -> color_eyre::Result<()> {
-    color_eyre::install()?;
+fn main() {
     let cli = Cli::parse();
     let target = match cli.target() {
         Ok(target) => target,
@@ -61,15 +54,35 @@ fn main() -> color_eyre::Result<()> {
         eprintln!("{NOT_A_TERMINAL}");
         std::process::exit(2);
     }
-    let runtime = tokio::runtime::Builder::new_multi_thread()
+    let result = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
-        .build()?;
-    let ok = runtime.block_on(run(cli, target, demo, script))?;
-    if !ok {
-        std::process::exit(1);
+        .build()
+        .map_err(color_eyre::Report::from)
+        .and_then(|runtime| runtime.block_on(run(cli, target, demo, script)));
+    match result {
+        Ok(true) => {}
+        Ok(false) => std::process::exit(1),
+        Err(e) => {
+            // One plain line, as the backend prints for the same mistake: no colours, no
+            // report, no backtrace hint, whatever the terminal or NO_COLOR say.
+            eprintln!("flightdeck: {}", one_line(&e));
+            std::process::exit(1);
+        }
     }
-    Ok(())
+}
+
+/// An error and its causes in one line, each cause once.
+fn one_line(error: &color_eyre::Report) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    for cause in error.chain() {
+        let text = cause.to_string();
+        // A wrapper often repeats its cause's text; say it once.
+        if !parts.last().is_some_and(|last| last.ends_with(&text)) {
+            parts.push(text);
+        }
+    }
+    flightdeck_tui::text::one_line(&parts.join(": "))
 }
 
 /// Connects, runs what was asked, and says whether it all held (always true for the console).
@@ -101,6 +114,12 @@ async fn run(
         }
     };
     let client = Client::with_token(endpoints, cli.token.as_deref())?;
+    // How a backend reached by --api keeps its PUTs is learned from what it answers.
+    let client = match mode {
+        Mode::Embedded => client.knowing(Dialect::Flightdeck),
+        Mode::Original => client.knowing(Dialect::Original),
+        Mode::Remote => client,
+    };
     let result = match (&demo, script) {
         (Some(args), _) if args.is_load() => {
             let shape = Shape {
@@ -119,6 +138,14 @@ async fn run(
         (Some(args), Some(script)) => {
             let mut director = Director::new(script, args.speed, args.exit);
             let result = console(&cli, client, mode, Some(&mut director)).await;
+            // The screen that showed the failure is gone (with --exit it went at once): say
+            // it where it stays, now that the terminal is back.
+            if let Some(failure) = director.failure() {
+                eprintln!(
+                    "flightdeck demo: {}",
+                    flightdeck_tui::text::one_line(&failure)
+                );
+            }
             result.map(|()| !director.failed())
         }
         _ => console(&cli, client, mode, None).await.map(|()| true),
@@ -168,23 +195,10 @@ fn setup() -> color_eyre::Result<Terminal<CrosstermBackend<Stdout>>> {
         restore();
         hook(info);
     }));
-    enable_raw_mode()?;
-    crossterm::execute!(
-        stdout(),
-        EnterAlternateScreen,
-        EnableMouseCapture,
-        EnableBracketedPaste
-    )?;
+    flightdeck_tui::terminal::enter()?;
     Ok(Terminal::new(CrosstermBackend::new(stdout()))?)
 }
 
 fn restore() {
-    let _ = crossterm::execute!(
-        stdout(),
-        DisableBracketedPaste,
-        DisableMouseCapture,
-        LeaveAlternateScreen,
-        crossterm::cursor::Show
-    );
-    let _ = disable_raw_mode();
+    flightdeck_tui::terminal::leave();
 }

@@ -2,7 +2,7 @@
 //! feed) and the effects that go out for the runtime to carry out, among them the commands sent
 //! to the backend.
 
-use crate::client::ClientError;
+use crate::client::{ClientError, Dialect};
 use crossterm::event::{KeyEvent, MouseEvent};
 use flightdeck_core::contract::{AuditEntry, Flight, Passenger};
 use std::time::Duration;
@@ -23,15 +23,44 @@ pub enum Msg {
     Poll,
     Done(Done),
     ToastExpired(u64),
+    /// A timer the console set ran out.
+    Timer(Timer),
+    /// What answers at the backend's URL, or why it is no backend.
+    Identified(Result<Dialect, ClientError>),
+    /// SIGTSTP: the shell asks the console to stop for a while.
+    Suspend,
+    /// SIGCONT: the console goes on after a stop, and the terminal must be taken again.
+    Resumed,
     Quit,
+}
+
+/// What a timer is for; the number tells a timer for something since replaced.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Timer {
+    /// The last error, shown since the connection recovered, has been read by now.
+    ErrorFades(u64),
+    /// The command has had no answer for a while.
+    CommandSlow(u64),
 }
 
 #[derive(Clone, Debug, PartialEq)]
 pub enum Effect {
+    /// Finds out what answers at the backend's URL.
+    Identify,
     LoadFlights,
     LoadPassengers(Uuid),
     Run(Command),
-    ExpireToast { seq: u64, after: Duration },
+    ExpireToast {
+        seq: u64,
+        after: Duration,
+    },
+    /// Sends `Msg::Timer(timer)` once `after` has passed.
+    Timer {
+        timer: Timer,
+        after: Duration,
+    },
+    /// Gives the terminal back and stops until continued.
+    Suspend,
 }
 
 /// What the live or polling task reports.
@@ -39,6 +68,9 @@ pub enum Effect {
 pub enum FeedEvent {
     Live,
     Polling,
+    /// The backend's log is not the one followed so far (its data was reset): it is followed
+    /// again from its beginning.
+    Reset,
     Down {
         reason: String,
         retry_in: Option<Duration>,
@@ -52,6 +84,8 @@ pub enum Command {
         origin: String,
         destination: String,
         flight_number: String,
+        /// The create's Idempotency-Key: a form sends the same values again with the same key.
+        key: Uuid,
     },
     EditFlight {
         flight: Flight,
@@ -65,6 +99,7 @@ pub enum Command {
     AddPassenger {
         flight: Flight,
         name: String,
+        key: Uuid,
     },
     Board {
         passenger: Passenger,
@@ -84,7 +119,7 @@ impl Command {
             Self::Disembark(f) => format!("disembarking {}", f.flight_number),
             Self::Land(f) => format!("landing {}", f.flight_number),
             Self::Delete(f) => format!("deleting {}", f.flight_number),
-            Self::AddPassenger { flight, name } => {
+            Self::AddPassenger { flight, name, .. } => {
                 format!("adding {name} to {}", flight.flight_number)
             }
             Self::Board { passenger, .. } => format!("boarding {}", passenger.name),

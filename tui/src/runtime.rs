@@ -33,8 +33,10 @@ pub fn spawn_input(tx: UnboundedSender<Msg>) {
     });
 }
 
-/// Turns SIGTERM and SIGINT into an orderly quit, so the terminal is restored.
+/// Turns SIGTERM and SIGINT into an orderly quit, so the terminal is restored; SIGTSTP into a
+/// suspend that gives the terminal back first, and SIGCONT into taking it again.
 pub fn spawn_signals(tx: UnboundedSender<Msg>) {
+    let quit = tx.clone();
     tokio::spawn(async move {
         #[cfg(unix)]
         {
@@ -52,7 +54,27 @@ pub fn spawn_signals(tx: UnboundedSender<Msg>) {
         {
             let _ = tokio::signal::ctrl_c().await;
         }
-        let _ = tx.send(Msg::Quit);
+        let _ = quit.send(Msg::Quit);
+    });
+    #[cfg(unix)]
+    tokio::spawn(async move {
+        use tokio::signal::unix::{signal, SignalKind};
+        let (Ok(mut stop), Ok(mut cont)) = (
+            signal(SignalKind::from_raw(libc::SIGTSTP)),
+            signal(SignalKind::from_raw(libc::SIGCONT)),
+        ) else {
+            return;
+        };
+        loop {
+            let msg = tokio::select! {
+                Some(()) = stop.recv() => Msg::Suspend,
+                Some(()) = cont.recv() => Msg::Resumed,
+                else => return,
+            };
+            if tx.send(msg).is_err() {
+                return;
+            }
+        }
     });
 }
 
@@ -60,6 +82,11 @@ fn carry_out(effect: Effect, client: &Client, tx: &UnboundedSender<Msg>) {
     let client = client.clone();
     let tx = tx.clone();
     match effect {
+        Effect::Identify => {
+            tokio::spawn(async move {
+                let _ = tx.send(Msg::Identified(crate::probe::identify(&client).await));
+            });
+        }
         Effect::LoadFlights => {
             tokio::spawn(async move {
                 let _ = tx.send(Msg::Flights(client.flights_with_counts().await));
@@ -79,6 +106,14 @@ fn carry_out(effect: Effect, client: &Client, tx: &UnboundedSender<Msg>) {
             tokio::spawn(async move {
                 tokio::time::sleep(after).await;
                 let _ = tx.send(Msg::ToastExpired(seq));
+            });
+        }
+        // The loop carries this one out itself: it owns the terminal.
+        Effect::Suspend => {}
+        Effect::Timer { timer, after } => {
+            tokio::spawn(async move {
+                tokio::time::sleep(after).await;
+                let _ = tx.send(Msg::Timer(timer));
             });
         }
     }
@@ -146,6 +181,12 @@ where
         let mut pending = first;
         loop {
             if let Some(msg) = pending.take() {
+                if matches!(msg, Msg::Resumed) {
+                    // Stopped by someone else (SIGSTOP), the terminal was left as it was; a
+                    // shell may have changed it meanwhile. Take it again, and draw it all.
+                    crate::terminal::enter()?;
+                    redraw_all(terminal)?;
+                }
                 let to_console = match director.as_deref_mut() {
                     Some(d) => d.intercept(&msg),
                     None => true,
@@ -176,10 +217,27 @@ where
             break;
         }
         for effect in effects {
+            if effect == Effect::Suspend {
+                crate::terminal::suspend()?;
+                redraw_all(terminal)?;
+                continue;
+            }
             carry_out(effect, &client, &tx);
         }
         draw(terminal, &console, &director)?;
     }
+    Ok(())
+}
+
+/// Blanks the screen and forgets what was drawn, so that the next frame is drawn whole:
+/// whatever a shell drew while the console was stopped is gone. (Terminal::clear would ask
+/// the terminal where its cursor is, and wait for an answer some terminals never give.)
+fn redraw_all<B: Backend>(terminal: &mut Terminal<B>) -> Result<(), B::Error> {
+    terminal
+        .backend_mut()
+        .clear_region(ratatui::backend::ClearType::All)?;
+    // Both buffers blank: the next frame is compared with nothing and sent in full.
+    terminal.swap_buffers();
     Ok(())
 }
 

@@ -2,9 +2,15 @@
 //! answers only once its read model shows the change, so the first read confirms it; the
 //! original services are eventually consistent, so there the reads go on, with growing pauses,
 //! until the change shows or the time is up.
+//!
+//! A Flightdeck backend changes only the fields a PUT names, so there a command sends only
+//! what it changes: an edit made while another console boards the last passenger, or a
+//! rename while it boards the same passenger, both hold. The original overwrites every
+//! field on a PUT, so there every field goes, as last read.
 
-use crate::client::{Client, ClientError};
+use crate::client::{Client, ClientError, Dialect};
 use crate::msg::{Command, Done};
+use crate::probe;
 use flightdeck_core::contract::{
     CreateFlight, CreatePassenger, Flight, Passenger, UpdateFlight, UpdatePassenger,
 };
@@ -38,14 +44,33 @@ where
     }
 }
 
-fn put_flight(f: &Flight, status: FlightStatus) -> UpdateFlight {
-    // The original overwrites every field on a PUT, so the current details go along.
+fn put_flight(f: &Flight, status: FlightStatus, dialect: Dialect) -> UpdateFlight {
+    let keep = |value: &String| (dialect == Dialect::Original).then(|| value.clone());
     UpdateFlight {
         id: f.id,
-        origin: Some(f.origin.clone()),
-        destination: Some(f.destination.clone()),
-        flight_number: Some(f.flight_number.clone()),
+        origin: keep(&f.origin),
+        destination: keep(&f.destination),
+        flight_number: keep(&f.flight_number),
         status: Some(status.code()),
+    }
+}
+
+fn put_passenger(
+    p: &Passenger,
+    name: Option<&str>,
+    status: Option<PassengerStatus>,
+    dialect: Dialect,
+) -> UpdatePassenger {
+    let original = dialect == Dialect::Original;
+    UpdatePassenger {
+        id: p.id,
+        flight_id: original.then_some(p.flight_id),
+        name: name
+            .map(str::to_owned)
+            .or_else(|| original.then(|| p.name.clone())),
+        status: status
+            .map(PassengerStatus::code)
+            .or_else(|| original.then(|| p.status.code())),
     }
 }
 
@@ -70,13 +95,14 @@ pub async fn send(client: &Client, command: Command) -> Done {
             origin,
             destination,
             flight_number,
+            key,
         } => {
             let body = CreateFlight {
                 origin: Some(origin.clone()),
                 destination: Some(destination.clone()),
                 flight_number: Some(flight_number.clone()),
             };
-            match client.create_flight(&body).await {
+            match client.create_flight_once(&body, key).await {
                 Ok(id) => {
                     done.new_flight = Some(id);
                     settle(&format!("flight {flight_number}"), || async move {
@@ -95,21 +121,38 @@ pub async fn send(client: &Client, command: Command) -> Done {
             destination,
             flight_number,
         } => {
+            let dialect = probe::dialect(client).await;
+            let changed = |new: &String, old: &String| {
+                (dialect == Dialect::Original || new != old).then(|| new.clone())
+            };
             let body = UpdateFlight {
                 id: flight.id,
-                origin: Some(origin.clone()),
-                destination: Some(destination.clone()),
-                flight_number: Some(flight_number.clone()),
-                status: Some(flight.status.code()),
+                origin: changed(&origin, &flight.origin),
+                destination: changed(&destination, &flight.destination),
+                flight_number: changed(&flight_number, &flight.flight_number),
+                status: (dialect == Dialect::Original).then(|| flight.status.code()),
             };
+            let unchanged =
+                body.origin.is_none() && body.destination.is_none() && body.flight_number.is_none();
+            if unchanged {
+                return Done {
+                    result: Ok(format!("Flight {} unchanged", flight.flight_number)),
+                    ..done
+                };
+            }
             match client.update_flight(&body).await {
                 Ok(()) => settle(
                     &format!("the new details of {}", flight.flight_number),
                     || {
-                        let (o, d, n) = (&origin, &destination, &flight_number);
+                        let body = &body;
+                        let shows = |want: &Option<String>, seen: &String| {
+                            want.as_ref().is_none_or(|w| w == seen)
+                        };
                         async move {
                             Ok(client.flight(flight.id).await?.filter(|f| {
-                                f.origin == *o && f.destination == *d && f.flight_number == *n
+                                shows(&body.origin, &f.origin)
+                                    && shows(&body.destination, &f.destination)
+                                    && shows(&body.flight_number, &f.flight_number)
                             }))
                         }
                     },
@@ -117,12 +160,16 @@ pub async fn send(client: &Client, command: Command) -> Done {
                 .await
                 .map(|f| done.flight = Some(f))
                 .map(|()| format!("Flight {flight_number} updated ({origin} → {destination})")),
-                Err(e) => Err(e),
+                Err(e) => Err(meanwhile::flight(client, &flight, e).await),
             }
         }
         Command::Disembark(flight) => {
             match client
-                .update_flight(&put_flight(&flight, FlightStatus::Disembarked))
+                .update_flight(&put_flight(
+                    &flight,
+                    FlightStatus::Disembarked,
+                    probe::dialect(client).await,
+                ))
                 .await
             {
                 Ok(()) => settle(&format!("disembarking {}", flight.flight_number), || {
@@ -136,7 +183,11 @@ pub async fn send(client: &Client, command: Command) -> Done {
         }
         Command::Land(flight) => {
             match client
-                .update_flight(&put_flight(&flight, FlightStatus::Arrived))
+                .update_flight(&put_flight(
+                    &flight,
+                    FlightStatus::Arrived,
+                    probe::dialect(client).await,
+                ))
                 .await
             {
                 Ok(()) => settle(&format!("landing {}", flight.flight_number), || {
@@ -166,12 +217,12 @@ pub async fn send(client: &Client, command: Command) -> Done {
             }),
             Err(e) => Err(e),
         },
-        Command::AddPassenger { flight, name } => {
+        Command::AddPassenger { flight, name, key } => {
             let body = CreatePassenger {
                 name: Some(name.clone()),
                 flight_id: Some(flight.id),
             };
-            match client.create_passenger(&body).await {
+            match client.create_passenger_once(&body, key).await {
                 Ok(id) => {
                     done.new_passenger = Some(id);
                     settle(&format!("passenger {name}"), || async move {
@@ -185,12 +236,12 @@ pub async fn send(client: &Client, command: Command) -> Done {
             }
         }
         Command::Board { passenger, flight } => {
-            let body = UpdatePassenger {
-                id: passenger.id,
-                flight_id: Some(passenger.flight_id),
-                name: Some(passenger.name.clone()),
-                status: Some(PassengerStatus::Boarded.code()),
-            };
+            let body = put_passenger(
+                &passenger,
+                None,
+                Some(PassengerStatus::Boarded),
+                probe::dialect(client).await,
+            );
             match client.update_passenger(&body).await {
                 Ok(()) => settle(&format!("boarding {}", passenger.name), || async {
                     Ok(client
@@ -207,16 +258,11 @@ pub async fn send(client: &Client, command: Command) -> Done {
                         format!("{} boarded {flight}", passenger.name)
                     }
                 }),
-                Err(e) => Err(e),
+                Err(e) => Err(meanwhile::passenger(client, &passenger, e).await),
             }
         }
         Command::Rename { passenger, name } => {
-            let body = UpdatePassenger {
-                id: passenger.id,
-                flight_id: Some(passenger.flight_id),
-                name: Some(name.clone()),
-                status: Some(passenger.status.code()),
-            };
+            let body = put_passenger(&passenger, Some(&name), None, probe::dialect(client).await);
             match client.update_passenger(&body).await {
                 Ok(()) => settle(&format!("renaming {}", passenger.name), || {
                     let name = &name;
@@ -230,9 +276,14 @@ pub async fn send(client: &Client, command: Command) -> Done {
                 .await
                 .map(|p| done.passenger = Some(p))
                 .map(|()| format!("{} is now {name}", passenger.name)),
-                Err(e) => Err(e),
+                Err(e) => Err(meanwhile::passenger(client, &passenger, e).await),
             }
         }
     };
     done
 }
+
+mod meanwhile;
+
+#[cfg(all(test, feature = "embedded"))]
+mod tests;

@@ -1,7 +1,7 @@
 //! The toast line: the answer to the last command or refusal, until its own timer runs out.
 
 use crate::msg::Effect;
-use crate::text::one_line;
+use crate::text::{fit, one_line};
 use crate::theme::{Theme, Tone};
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
@@ -53,8 +53,10 @@ impl Toasts {
 
     pub fn draw(&self, frame: &mut Frame, area: Rect, theme: &Theme) {
         if let Some(toast) = &self.shown {
+            // Cut where the line ends, and said so, rather than mid-word without a sign.
+            let room = usize::from(area.width).saturating_sub(2);
             let line = Line::from(Span::styled(
-                format!(" {} ", one_line(&toast.text)),
+                format!(" {} ", fit(&one_line(&toast.text), room)),
                 theme.tone(toast.tone),
             ));
             frame.render_widget(Paragraph::new(line), area);

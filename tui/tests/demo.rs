@@ -413,3 +413,52 @@ fn any_key_pauses_the_visible_tour_and_exit_ends_it() {
     c.send("q");
     assert!(c.wait_exit(), "q quits during the tour");
 }
+
+#[test]
+fn a_visible_tour_that_fails_with_exit_says_why_on_stderr() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("never.toml");
+    std::fs::write(
+        &path,
+        r#"
+name = "Never lands"
+[[step]]
+action = "create_flight"
+as = "f"
+origin = "ARN"
+destination = "CPH"
+number = "SK9"
+[[step]]
+say = "SK9 lands by itself"
+expect = "flight_status"
+flight = "f"
+status = "arrived"
+timeout = "300ms"
+"#,
+    )
+    .unwrap();
+    let data = dir.path().join("data");
+    let mut c = Console::spawn(
+        &[
+            "demo",
+            "--speed",
+            "0",
+            "--exit",
+            "--script",
+            path.to_str().unwrap(),
+            "--data-dir",
+            data.to_str().unwrap(),
+        ],
+        40,
+        160,
+    );
+    assert!(!c.wait_exit(), "a step that did not hold fails the run");
+    assert!(!c.in_alternate_screen());
+    let screen = c.contents();
+    let line = screen
+        .lines()
+        .find(|l| l.starts_with("flightdeck demo: step 2/2 failed"))
+        .unwrap_or_else(|| panic!("no failure on the screen left behind:\n{screen}"));
+    assert!(line.contains("SK9 lands by itself"), "{line}");
+    assert!(line.contains("saw SK9 Waiting for boarding"), "{line}");
+}

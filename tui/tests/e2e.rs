@@ -306,3 +306,279 @@ fn without_a_terminal_it_says_so_in_one_line_and_exits_2() {
         assert!(!data.exists(), "no backend was started");
     }
 }
+
+#[test]
+fn a_start_up_error_is_one_plain_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("a-file");
+    std::fs::write(&file, "not a directory").unwrap();
+    for no_color in [Some("1"), None] {
+        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_flightdeck"));
+        cmd.args(["demo", "--headless", "--data-dir", file.to_str().unwrap()])
+            .env_remove("FLIGHTDECK_API")
+            .env_remove("RUST_BACKTRACE")
+            .env_remove("RUST_LIB_BACKTRACE")
+            .stdin(std::process::Stdio::null());
+        match no_color {
+            Some(v) => cmd.env("NO_COLOR", v),
+            None => cmd.env_remove("NO_COLOR"),
+        };
+        let out = cmd.output().unwrap();
+        assert_eq!(out.status.code(), Some(1), "{no_color:?}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(err.lines().count(), 1, "one line: {err}");
+        assert!(
+            err.starts_with("flightdeck: cannot create the data directory"),
+            "{err}"
+        );
+        assert!(err.contains("a-file"), "{err}");
+        for noise in ["\x1b", "Location", "backtrace", "Backtrace", "Error:"] {
+            assert!(!err.contains(noise), "{noise:?} in: {err}");
+        }
+    }
+}
+
+#[test]
+fn a_long_url_on_a_narrow_window_leaves_room_for_the_state_and_the_error() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let api = format!("http://127.0.0.1:{port}/operations/flightdeck/gateway/v1/api");
+    let mut c = Console::spawn(&["--api", &api], 24, 80);
+    c.wait_line(&[
+        "down, retry in",
+        "last error: backend unreachable: connection refused",
+    ]);
+    c.wait_for("The backend does not answer yet");
+    c.send("q");
+    assert!(c.wait_exit());
+
+    let mut c = Console::spawn(&["--api", &api], 20, 60);
+    c.wait_line(&["down, retry in", "last error: backend unreachable"]);
+    quit(&mut c);
+}
+
+#[test]
+fn a_form_sent_while_the_backend_is_down_keeps_what_was_typed() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let api = format!("http://127.0.0.1:{port}/api");
+    let mut c = Console::spawn(&["--api", &api], 30, 120);
+    c.wait_line(&["remote", "down"]);
+    c.send("n");
+    c.wait_for("New flight");
+    c.type_text("OSL");
+    c.send(TAB);
+    c.type_text("BGO");
+    c.send(TAB);
+    c.type_text("DY2");
+    c.send(ENTER);
+    c.wait_for("The backend does not answer (connection refused). Enter tries again");
+    let screen = c.wait_line(&["Origin:", "OSL"]);
+    assert!(screen.contains("New flight"), "{screen}");
+    c.wait_line(&["Destination:", "BGO"]);
+    c.wait_line(&["Flight number:", "DY2"]);
+    assert!(!screen.contains("os erro"), "{screen}");
+    c.send(ESC);
+    c.wait_gone("New flight");
+    quit(&mut c);
+}
+
+#[test]
+fn lines_pasted_as_keys_into_a_form_add_one_passenger_and_run_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut c = Console::spawn(&["--data-dir", dir.path().to_str().unwrap()], 40, 160);
+    c.wait_line(&["embedded", "live", "connected"]);
+    c.send("n");
+    c.wait_for("New flight");
+    c.type_text("OSL");
+    c.send(TAB);
+    c.type_text("BGO");
+    c.send(TAB);
+    c.type_text("PA1");
+    c.send(ENTER);
+    c.wait_line_in(LEFT, &["PA1", "OSL → BGO"]);
+    c.send("a");
+    c.wait_for("Add a passenger to PA1");
+    // A terminal without bracketed paste sends the three lines as keys, at once.
+    c.send("Ann Lee\rjon snow\rdan berg\r");
+    c.wait_for("Ann Lee checked in on PA1");
+    // Keys are taken in order: once the help opens, every key of the paste was handled.
+    c.send("?");
+    c.wait_for("close help");
+    c.send(ESC);
+    let screen = c.wait_gone("close help");
+    assert!(screen.contains("Passengers (1) on PA1"), "{screen}");
+    for stray in [
+        "snow",
+        "berg",
+        "New flight",
+        "Add a passenger",
+        "Edit flight",
+    ] {
+        assert!(!screen.contains(stray), "{stray}:\n{screen}");
+    }
+    c.wait_line_in(LEFT, &["PA1", "OSL → BGO", "Waiting for boarding", "0/1"]);
+    quit(&mut c);
+}
+
+#[test]
+fn a_url_that_is_no_flightdeck_api_says_what_answered_there() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let backend = rt
+        .block_on(flightdeck_tui::embedded::Embedded::start(dir.path(), None))
+        .unwrap();
+    // The backend's own address without its /api, as an operator might type it.
+    let base = backend.api_url().trim_end_matches("/api").to_owned();
+    let mut c = Console::spawn(&["--api", &base], 30, 200);
+    c.wait_for(&format!(
+        "not a Flightdeck API: {base}/flights answered 404; did you mean {base}/api?"
+    ));
+    let screen = c.contents();
+    assert!(
+        !screen.lines().next().unwrap_or("").contains("connected"),
+        "{screen}"
+    );
+    quit(&mut c);
+
+    // A web server that answers every path with a page.
+    let page = rt.block_on(async {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let app = axum::Router::new()
+            .fallback(|| async { axum::response::Html("<!doctype html><title>It works</title>") });
+        tokio::spawn(async move { axum::serve(listener, app).await });
+        format!("http://{addr}/api")
+    });
+    let mut c = Console::spawn(&["--api", &page], 30, 200);
+    c.wait_for(&format!(
+        "not a Flightdeck API: {page}/flights answered a web page"
+    ));
+    quit(&mut c);
+    rt.block_on(backend.shutdown());
+}
+
+/// A backend on a fixed port with its data under `dir`, as an operator restarts one.
+async fn backend_at(
+    dir: &std::path::Path,
+    bind: std::net::SocketAddr,
+) -> flightdeck_backend::Server {
+    let mut config = flightdeck_backend::Config::embedded(dir.to_path_buf());
+    config.bind = bind;
+    flightdeck_backend::start(config).await.unwrap()
+}
+
+#[test]
+fn after_the_backends_data_is_reset_the_console_follows_the_new_log() {
+    use flightdeck_core::contract::CreateFlight;
+    use flightdeck_tui::client::{Client, Endpoints};
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let (old, new) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let first = rt.block_on(backend_at(old.path(), "127.0.0.1:0".parse().unwrap()));
+    let addr = first.addr();
+    let api = format!("http://{addr}/api");
+    let client = Client::new(Endpoints::from_api(&api).unwrap()).unwrap();
+    let create = |number: &str| {
+        let body = CreateFlight {
+            origin: Some("OSL".into()),
+            destination: Some("BGO".into()),
+            flight_number: Some(number.into()),
+        };
+        rt.block_on(client.create_flight(&body)).unwrap();
+    };
+    for number in ["OLD1", "OLD2", "OLD3"] {
+        create(number);
+    }
+    let mut c = Console::spawn(&["--api", &api], 40, 160);
+    c.wait_line(&["remote", "live", "connected"]);
+    c.wait_for("Audit log (3)");
+
+    // The same port, a fresh data directory.
+    rt.block_on(first.shutdown());
+    let second = rt.block_on(backend_at(new.path(), addr));
+    c.wait_for("Flights (0)");
+    create("NEW1");
+    c.wait_line_in(LEFT, &["NEW1", "OSL → BGO"]);
+    c.wait_for("Audit log (1)");
+    let screen = c.wait_line_in(AUDIT, &["Create flight", "NEW1"]);
+    assert!(!screen.contains("OLD"), "the old log is gone:\n{screen}");
+    quit(&mut c);
+    rt.block_on(second.shutdown());
+}
+
+/// The state letter of a process ('T' when stopped), as the kernel reports it.
+#[cfg(target_os = "linux")]
+fn process_state(pid: u32) -> Option<char> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // The state follows the command's name, in parentheses that may hold anything.
+    let (_, rest) = stat.rsplit_once(')')?;
+    rest.trim_start().chars().next()
+}
+
+/// Waits, up to the screen timeout, for the process to be in `state`.
+#[cfg(target_os = "linux")]
+fn wait_state(pid: u32, state: char) {
+    let deadline = std::time::Instant::now() + support::pty::SCREEN_TIMEOUT;
+    while process_state(pid) != Some(state) {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "process {pid} is {:?}, not {state}",
+            process_state(pid)
+        );
+        // The kernel has no way to be waited on for another process's stop: look again soon.
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+#[cfg(target_os = "linux")]
+fn signal(pid: u32, signal: &str) {
+    let sent = std::process::Command::new("kill")
+        .args([signal, &pid.to_string()])
+        .status()
+        .unwrap();
+    assert!(sent.success());
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn ctrl_z_and_sigtstp_give_the_terminal_back_and_fg_takes_it_again() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut c = Console::spawn(&["--data-dir", dir.path().to_str().unwrap()], 30, 120);
+    c.wait_line(&["embedded", "live", "connected"]);
+    let pid = c.pid().unwrap();
+    for stop in ["Ctrl-Z", "SIGTSTP"] {
+        if stop == "Ctrl-Z" {
+            c.send("\x1a");
+        } else {
+            signal(pid, "-TSTP");
+        }
+        c.wait_alternate(false);
+        wait_state(pid, 'T');
+        assert!(
+            !c.mouse_reporting(),
+            "{stop}: the mouse is the shell's again"
+        );
+
+        // What `fg` sends.
+        signal(pid, "-CONT");
+        c.wait_alternate(true);
+        c.wait_line(&["embedded", "live", "connected"]);
+        c.wait_for("No flights yet");
+        assert!(
+            c.mouse_reporting(),
+            "{stop}: the mouse is the console's again"
+        );
+        // Raw mode again: a key acts at once, without Enter.
+        c.send("?");
+        c.wait_for("next / previous pane");
+        c.send(ESC);
+        c.wait_gone("next / previous pane");
+    }
+    quit(&mut c);
+}

@@ -11,24 +11,28 @@ mod query;
 mod tests;
 
 use crate::ask::{Ask, Dialog};
-use crate::client::ClientError;
+use crate::client::{ClientError, Dialect};
 use crate::focus::Focus;
 use crate::keymap::{self, Action, Context};
 use crate::layout;
-use crate::msg::{Command, Done, Effect, FeedEvent, Msg};
+use crate::msg::{Command, Done, Effect, FeedEvent, Msg, Timer};
 use crate::overlays::{Overlay, Reply};
 use crate::panes::audit::AuditPane;
 use crate::panes::flights::FlightsPane;
 use crate::panes::passengers::PassengersPane;
 use crate::panes::Input;
-use crate::status_bar::{Mode, StatusBar};
+use crate::status_bar::{Mode, StatusBar, ERROR_FADES_AFTER};
 use crate::theme::{Theme, Tone};
 use crate::toast::Toasts;
 use crossterm::event::{KeyEvent, KeyEventKind, MouseButton, MouseEvent, MouseEventKind};
 use flightdeck_core::contract::{AuditEntry, Flight, Passenger};
 use loads::Loads;
 use ratatui::layout::{Position, Rect};
+use std::time::Duration;
 use uuid::Uuid;
+
+/// How long a command may go without an answer before the status bar says it is waiting.
+const COMMAND_SLOW_AFTER: Duration = Duration::from_secs(3);
 
 /// The ids the last successful creates made, so that a scripted operator can name them.
 #[derive(Clone, Copy, Debug, Default)]
@@ -49,9 +53,20 @@ pub struct Console {
     toasts: Toasts,
     /// The command being carried out, in words: one at a time, so results stay in order.
     running: Option<String>,
+    /// Counts the commands sent, so that a timer speaks only of the command it was set for.
+    commands: u64,
     loads: Loads,
     created: Created,
+    identity: Identity,
     quit: bool,
+}
+
+/// Whether what answers at the backend's URL is known.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Identity {
+    Unknown,
+    Asking,
+    Known,
 }
 
 impl Console {
@@ -67,15 +82,48 @@ impl Console {
             overlay: None,
             toasts: Toasts::default(),
             running: None,
+            commands: 0,
             loads: Loads::default(),
             created: Created::default(),
+            identity: Identity::Unknown,
             quit: false,
         }
     }
 
-    /// What to do first: read the flights.
+    /// What to do first: read the flights, and find out what answers at the URL.
     pub fn start(&mut self) -> Vec<Effect> {
-        self.loads.flights()
+        let mut effects = self.loads.flights();
+        effects.extend(self.identify());
+        effects
+    }
+
+    /// Asks what answers at the backend's URL, unless that is known or being asked.
+    fn identify(&mut self) -> Vec<Effect> {
+        if self.identity != Identity::Unknown {
+            return vec![];
+        }
+        self.identity = Identity::Asking;
+        vec![Effect::Identify]
+    }
+
+    fn on_identified(&mut self, result: Result<Dialect, ClientError>) -> Vec<Effect> {
+        match result {
+            Ok(_) => {
+                self.identity = Identity::Known;
+                self.status.not_an_api(None);
+            }
+            Err(err @ ClientError::NotAnApi(_)) => {
+                self.identity = Identity::Known;
+                self.status.not_an_api(Some(err.to_string()));
+            }
+            // No answer yet, or one that says nothing of the URL (a 401): asked again once
+            // the backend answers.
+            Err(err) => {
+                self.identity = Identity::Unknown;
+                self.status.read_failed(&err);
+            }
+        }
+        vec![]
     }
 
     pub fn wants_to_quit(&self) -> bool {
@@ -129,11 +177,23 @@ impl Console {
     }
 
     pub fn update(&mut self, msg: Msg) -> Vec<Effect> {
+        let mut effects = self.route(msg);
+        if let Some(seq) = self.status.error_to_fade() {
+            effects.push(Effect::Timer {
+                timer: Timer::ErrorFades(seq),
+                after: ERROR_FADES_AFTER,
+            });
+        }
+        effects
+    }
+
+    fn route(&mut self, msg: Msg) -> Vec<Effect> {
         match msg {
             Msg::Key(key) => self.on_key(key),
             Msg::Mouse(mouse) => self.on_mouse(mouse),
             Msg::Paste(text) => {
-                if let Some(overlay) = &mut self.overlay {
+                let seen = layout::areas(self.size).is_some();
+                if let Some(overlay) = self.overlay.as_mut().filter(|_| seen) {
                     overlay.paste(&text);
                 }
                 vec![]
@@ -143,6 +203,9 @@ impl Console {
                 self.flights.clamp(self.height(Focus::Flights));
                 self.passengers.clamp(self.height(Focus::Passengers));
                 self.audit.clamp(self.height(Focus::Audit));
+                if let Some(overlay) = &mut self.overlay {
+                    overlay.fit(self.size);
+                }
                 vec![]
             }
             Msg::Flights(result) => self.on_flights(result),
@@ -153,20 +216,44 @@ impl Console {
                 vec![]
             }
             Msg::Audit(entry) => self.on_audit(entry),
+            Msg::Feed(FeedEvent::Reset) => {
+                // Nothing read from the old log holds in the new one: read it all again.
+                self.audit.reset();
+                let text =
+                    "The backend's data is not what it was (it was reset): read again".to_owned();
+                let mut effects = vec![self.toasts.show(text, Tone::Info)];
+                effects.extend(self.reload());
+                effects
+            }
             Msg::Feed(event) => {
                 // Whatever happened while the stream was down shows in the lists now.
                 let reread = event == FeedEvent::Live;
+                let up = matches!(event, FeedEvent::Live | FeedEvent::Polling);
                 self.status.on_feed(event);
-                if reread {
-                    self.reload()
-                } else {
-                    vec![]
+                let mut effects = if reread { self.reload() } else { vec![] };
+                if up {
+                    effects.extend(self.identify());
                 }
+                effects
             }
+            Msg::Identified(result) => self.on_identified(result),
+            Msg::Suspend => vec![Effect::Suspend],
+            // The runtime takes the terminal again and redraws it; nothing here changed.
+            Msg::Resumed => vec![],
             Msg::Poll => self.reload(),
             Msg::Done(done) => self.on_done(done),
             Msg::ToastExpired(seq) => {
                 self.toasts.expire(seq);
+                vec![]
+            }
+            Msg::Timer(Timer::ErrorFades(seq)) => {
+                self.status.fade(seq);
+                vec![]
+            }
+            Msg::Timer(Timer::CommandSlow(seq)) => {
+                if self.running.is_some() && seq == self.commands {
+                    self.status.set_waiting(true);
+                }
                 vec![]
             }
             Msg::Quit => {
@@ -198,11 +285,16 @@ impl Console {
             effects.extend(self.loads.flights());
         }
         match result {
-            Err(err) => self.status.read_failed(&err),
+            Err(err) => {
+                self.flights.read_failed(err.is_connection());
+                self.status.read_failed(&err);
+            }
             Ok(flights) => {
                 self.status.read_answered();
                 let before = self.flights.selected_id();
                 self.flights.replace(flights, self.height(Focus::Flights));
+                let height = self.height(Focus::Audit);
+                self.audit.name_flights(self.flights.numbers(), height);
                 let after = self.flights.selected_id();
                 if after != before || after != self.passengers.of() {
                     self.passengers.show_for(after);
@@ -246,6 +338,19 @@ impl Console {
 
     fn on_done(&mut self, done: Done) -> Vec<Effect> {
         self.running = None;
+        self.status.set_waiting(false);
+        // A form waiting for this answer closes once it is done, and keeps what was typed
+        // when it is not.
+        let form = self
+            .overlay
+            .as_mut()
+            .and_then(Overlay::form_mut)
+            .filter(|f| f.sending());
+        match (form, &done.result) {
+            (Some(_), Ok(_)) => self.overlay = None,
+            (Some(form), Err(err)) => form.failed(err),
+            (None, _) => {}
+        }
         let mut effects = match done.result {
             Ok(text) => {
                 if let Some(id) = done.new_flight {
@@ -279,12 +384,18 @@ impl Console {
         let mut effects = vec![];
         for ask in asks {
             match ask {
-                Ask::Open(dialog) => self.overlay = Some(Overlay::open(dialog)),
+                Ask::Open(dialog) => self.open(dialog),
                 Ask::Run(command) => effects.extend(self.run(command)),
                 Ask::Say(text, tone) => effects.push(self.toasts.show(text, tone)),
             }
         }
         effects
+    }
+
+    fn open(&mut self, dialog: Dialog) {
+        let mut overlay = Overlay::open(dialog);
+        overlay.fit(self.size);
+        self.overlay = Some(overlay);
     }
 
     fn run(&mut self, command: Command) -> Vec<Effect> {
@@ -293,7 +404,14 @@ impl Console {
             return vec![self.toasts.show(text, Tone::Info)];
         }
         self.running = Some(command.describe());
-        vec![Effect::Run(command)]
+        self.commands += 1;
+        vec![
+            Effect::Run(command),
+            Effect::Timer {
+                timer: Timer::CommandSlow(self.commands),
+                after: COMMAND_SLOW_AFTER,
+            },
+        ]
     }
 
     // ---- keys and the mouse --------------------------------------------------------------
@@ -302,8 +420,20 @@ impl Console {
         if key.kind == KeyEventKind::Release {
             return vec![];
         }
-        if keymap::action(Context::Global, key) == Some(Action::Interrupt) {
+        let global = keymap::action(Context::Global, key);
+        if global == Some(Action::Interrupt) {
             self.quit = true;
+            return vec![];
+        }
+        // As Ctrl-C, from anywhere; and a suspend acts on nothing the operator cannot see.
+        if global == Some(Action::Suspend) {
+            return vec![Effect::Suspend];
+        }
+        // The operator cannot see what a key would act on, so none may act but quitting.
+        if layout::areas(self.size).is_none() {
+            if global == Some(Action::Quit) {
+                self.quit = true;
+            }
             return vec![];
         }
         let context = self.context();
@@ -337,19 +467,32 @@ impl Console {
     fn act(&mut self, action: Action) -> Option<Vec<Effect>> {
         if let Some(overlay) = &mut self.overlay {
             return match overlay.act(action)? {
-                Reply::Stay => Some(vec![]),
+                Reply::Stay => {
+                    overlay.fit(self.size);
+                    Some(vec![])
+                }
                 Reply::Close(asks) => {
                     self.overlay = None;
                     Some(self.carry_out(asks))
+                }
+                Reply::Run(command) => {
+                    let effects = self.run(command);
+                    if runs_now(&effects) {
+                        if let Some(form) = self.overlay.as_mut().and_then(Overlay::form_mut) {
+                            form.sent();
+                        }
+                    }
+                    Some(effects)
                 }
             };
         }
         match action {
             Action::Quit | Action::Interrupt => self.quit = true,
+            Action::Suspend => return Some(vec![Effect::Suspend]),
             Action::NextPane => self.focus = self.focus.next(),
             Action::PreviousPane => self.focus = self.focus.previous(),
             Action::Show(focus) => self.focus = focus,
-            Action::Help => self.overlay = Some(Overlay::open(Dialog::Help)),
+            Action::Help => self.open(Dialog::Help),
             _ => return self.on_pane(self.focus, Input::Action(action)),
         }
         Some(vec![])
@@ -364,7 +507,7 @@ impl Console {
             Focus::Flights => self.flights.handle(input, height)?,
             Focus::Passengers => self
                 .passengers
-                .handle(input, self.flights.selected(), height)?,
+                .handle(input, self.flights.selection(), height)?,
             Focus::Audit => self.audit.handle(input, height)?,
         };
         let mut effects = self.carry_out(asks);
@@ -393,4 +536,9 @@ impl Console {
         self.on_pane(focus, Input::Mouse(mouse, areas.pane(focus)))
             .unwrap_or_default()
     }
+}
+
+/// Whether the effects send a command (rather than say another is still running).
+fn runs_now(effects: &[Effect]) -> bool {
+    effects.iter().any(|e| matches!(e, Effect::Run(_)))
 }

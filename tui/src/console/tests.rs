@@ -212,3 +212,40 @@ fn every_action_in_the_key_table_is_carried_out_where_it_is_bound() {
         }
     }
 }
+
+#[test]
+fn keys_do_nothing_while_the_window_is_too_small_but_q_and_ctrl_c() {
+    let mut console = fixture();
+    console.update(Msg::Resize(50, 15));
+    let mut effects = console.update(ch('x'));
+    effects.extend(console.update(ch('y')));
+    console.update(Msg::Resize(140, 40));
+    assert!(runs(&effects).is_empty(), "{effects:?}");
+    assert!(console.overlay().is_none(), "no dialog opened unseen");
+
+    // A form opened at a good size and typed into at a bad one keeps what was seen.
+    console.update(ch('n'));
+    console.update(Msg::Resize(40, 10));
+    for c in "OSL".chars() {
+        console.update(ch(c));
+    }
+    console.update(Msg::Paste("BGO".into()));
+    let effects = console.update(key(KeyCode::Enter));
+    assert!(runs(&effects).is_empty(), "{effects:?}");
+    console.update(Msg::Resize(140, 40));
+    let Some(Overlay::Form(form)) = console.overlay() else {
+        panic!("the form stays open")
+    };
+    assert_eq!(form.fields()[0].input.value(), "");
+
+    console.update(Msg::Resize(40, 10));
+    console.update(ch('q'));
+    assert!(console.wants_to_quit(), "q still quits");
+    let mut console = fixture();
+    console.update(Msg::Resize(40, 10));
+    console.update(Msg::Key(KeyEvent::new(
+        KeyCode::Char('c'),
+        KeyModifiers::CONTROL,
+    )));
+    assert!(console.wants_to_quit(), "Ctrl-C still quits");
+}

@@ -78,6 +78,7 @@ async fn act(client: &Client, names: &mut Bindings, action: &Action) -> Result<A
             origin: origin.clone(),
             destination: destination.clone(),
             flight_number: number.clone(),
+            key: uuid::Uuid::new_v4(),
         },
         Action::EditFlight {
             flight,
@@ -104,6 +105,7 @@ async fn act(client: &Client, names: &mut Bindings, action: &Action) -> Result<A
             Command::AddPassenger {
                 flight: f,
                 name: name.clone(),
+                key: uuid::Uuid::new_v4(),
             }
         }
         Action::Board { passenger } => {

@@ -46,6 +46,7 @@ impl Operator {
                 origin: "ARN".to_owned(),
                 destination: "CPH".to_owned(),
                 flight_number: number.clone(),
+                key: Uuid::new_v4(),
             })
             .await?;
         let mut flight = done
@@ -57,6 +58,7 @@ impl Operator {
                 .command(Command::AddPassenger {
                     flight: flight.clone(),
                     name: format!("Passenger {i} of {number}"),
+                    key: Uuid::new_v4(),
                 })
                 .await?;
             manifest.push(

@@ -97,6 +97,23 @@ impl Director {
         matches!(self.state, State::Failed(_))
     }
 
+    /// The step that did not hold, what it said and what was seen instead, in one line.
+    pub fn failure(&self) -> Option<String> {
+        let State::Failed(why) = &self.state else {
+            return None;
+        };
+        let total = self.script.steps.len();
+        let say = self
+            .script
+            .steps
+            .get(self.index)
+            .map_or("", |s| s.say.as_str());
+        Some(format!(
+            "step {}/{total} failed: {say}: {why}",
+            self.index + 1
+        ))
+    }
+
     /// Whether the operator quit the tour, or it ended and was to take the console with it.
     pub fn wants_to_quit(&self) -> bool {
         self.quit

@@ -1,13 +1,13 @@
 //! The confirmation before a flight is deleted with its passengers: `y` deletes, any other key
 //! keeps it.
 
-use super::dialog_box::dialog_box;
+use super::dialog_box::{clear, dialog_box};
 use crate::layout::centered;
 use crate::theme::Theme;
 use flightdeck_core::contract::Flight;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Clear, Paragraph, Wrap};
+use ratatui::widgets::{Paragraph, Wrap};
 use ratatui::Frame;
 
 #[derive(Clone, Debug)]
@@ -44,7 +44,7 @@ impl ConfirmDelete {
             ]),
         ];
         let area = centered(size, 60, 5);
-        frame.render_widget(Clear, area);
+        clear(frame, area);
         frame.render_widget(
             Paragraph::new(text)
                 .wrap(Wrap { trim: true })

@@ -1,21 +1,16 @@
 //! Small forms on tui-input: a title, labelled fields, one focused. Fields are checked with the
 //! domain's own text rule before anything is sent, and each error is shown beside its field. A
-//! form that passes its checks becomes the command it stands for.
+//! form that passes its checks becomes the command it stands for, and stays open until the
+//! command's answer: what was typed is kept when it fails, and what is typed meanwhile (a
+//! paste that runs on past its line break) is not taken for commands.
 
-use super::dialog_box::dialog_box;
 use crate::ask::FormKind;
-use crate::footer;
+use crate::client::ClientError;
 use crate::keymap::{self, Action, Binding, Context};
-use crate::layout::centered;
 use crate::msg::Command;
-use crate::theme::Theme;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use ratatui::layout::Rect;
-use ratatui::style::{Modifier, Style};
-use ratatui::text::Span;
-use ratatui::widgets::{Clear, Paragraph, Wrap};
-use ratatui::Frame;
 use tui_input::{Input, InputRequest};
+use uuid::Uuid;
 
 #[derive(Clone, Debug)]
 pub struct Field {
@@ -31,6 +26,13 @@ pub struct Form {
     kind: FormKind,
     fields: Vec<Field>,
     focus: usize,
+    /// Its command is on its way; keys wait for the answer.
+    sending: bool,
+    /// What the form says below its fields: the command's failure, or that it is on its way.
+    notice: Option<String>,
+    /// The values last sent by a create and the key they went with: sent again unchanged,
+    /// they go with the same key, so a create whose answer was lost is not made twice.
+    sent: Option<(Vec<String>, Uuid)>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -74,7 +76,31 @@ impl Form {
             kind,
             fields,
             focus: 0,
+            sending: false,
+            notice: None,
+            sent: None,
         }
+    }
+
+    /// Whether its command is on its way.
+    pub fn sending(&self) -> bool {
+        self.sending
+    }
+
+    pub fn notice(&self) -> Option<&str> {
+        self.notice.as_deref()
+    }
+
+    /// Its command went out.
+    pub fn sent(&mut self) {
+        self.sending = true;
+        self.notice = Some("Sending… (Esc closes the form; the answer still shows)".to_owned());
+    }
+
+    /// Its command failed: the values stay, and the form says why in words.
+    pub fn failed(&mut self, err: &ClientError) {
+        self.sending = false;
+        self.notice = Some(failure(err));
     }
 
     pub fn title(&self) -> String {
@@ -99,6 +125,8 @@ impl Form {
         let count = self.fields.len();
         match action {
             Action::Cancel => return Some(FormOutcome::Cancel),
+            // Once: a second Enter, typed or pasted, waits for the first one's answer.
+            Action::Submit if self.sending => {}
             Action::Submit => return Some(self.submit()),
             Action::NextField => self.focus = (self.focus + 1) % count,
             Action::PreviousField => self.focus = (self.focus + count - 1) % count,
@@ -109,6 +137,9 @@ impl Form {
 
     /// A key typed into the focused field.
     pub fn type_key(&mut self, key: KeyEvent) -> FormOutcome {
+        if self.sending {
+            return FormOutcome::Stay;
+        }
         let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
         let request = match key.code {
             KeyCode::Char('u') if ctrl => InputRequest::DeleteLine,
@@ -133,10 +164,15 @@ impl Form {
         FormOutcome::Stay
     }
 
-    /// Pasted text goes into the focused field, without its line breaks.
+    /// Pasted text goes into the focused field, each line break or tab a single space, so
+    /// that 'Line one' and 'Line two' do not run together.
     pub fn paste(&mut self, text: &str) {
+        if self.sending {
+            return;
+        }
         if let Some(f) = self.fields.get_mut(self.focus) {
-            for c in text.chars().filter(|c| !c.is_control()) {
+            for c in text.replace("\r\n", " ").chars() {
+                let c = if c.is_control() { ' ' } else { c };
                 f.input.handle(InputRequest::InsertChar(c));
             }
             f.error = None;
@@ -172,7 +208,12 @@ impl Form {
     }
 
     /// The command the checked values stand for, in field order.
-    pub fn command(&self, values: Vec<String>) -> Command {
+    pub fn command(&mut self, values: Vec<String>) -> Command {
+        let key = match &self.sent {
+            Some((sent, key)) if *sent == values => *key,
+            _ => Uuid::new_v4(),
+        };
+        self.sent = Some((values.clone(), key));
         let mut values = values.into_iter();
         let mut next = || values.next().unwrap_or_default();
         match self.kind.clone() {
@@ -180,6 +221,7 @@ impl Form {
                 origin: next(),
                 destination: next(),
                 flight_number: next(),
+                key,
             },
             FormKind::EditFlight(flight) => Command::EditFlight {
                 flight,
@@ -190,6 +232,7 @@ impl Form {
             FormKind::AddPassenger(flight) => Command::AddPassenger {
                 flight,
                 name: next(),
+                key,
             },
             FormKind::RenamePassenger(passenger) => Command::Rename {
                 passenger,
@@ -197,65 +240,27 @@ impl Form {
             },
         }
     }
+}
 
-    /// Each field on a line of its own with its error beside it, the cursor in the focused one.
-    pub fn draw(&self, frame: &mut Frame, size: Rect, theme: &Theme) {
-        let label_width = self.fields.iter().map(|f| f.label.len()).max().unwrap_or(0) as u16 + 2;
-        let width = 76.min(size.width);
-        let height = self.fields.len() as u16 * 2 + 3;
-        let area = centered(size, width, height);
-        frame.render_widget(Clear, area);
-        let title = self.title();
-        let block = dialog_box(&title, theme);
-        let inner = block.inner(area);
-        frame.render_widget(block, area);
-        let input_width = inner.width.saturating_sub(label_width + 1).min(32);
-        for (i, field) in self.fields.iter().enumerate() {
-            let y = inner.y + i as u16 * 2;
-            if y >= inner.bottom() {
-                break;
-            }
-            let focused = i == self.focus;
-            let label_style = if focused { theme.key() } else { Style::new() };
-            frame.render_widget(
-                Paragraph::new(Span::styled(format!("{}:", field.label), label_style)),
-                Rect::new(inner.x, y, label_width, 1),
-            );
-            let input_area = Rect::new(inner.x + label_width, y, input_width, 1);
-            let scroll = field
-                .input
-                .visual_scroll(usize::from(input_width.saturating_sub(1)));
-            let input_style = Style::new().add_modifier(Modifier::UNDERLINED);
-            frame.render_widget(
-                Paragraph::new(field.input.value())
-                    .style(input_style)
-                    .scroll((0, scroll as u16)),
-                input_area,
-            );
-            if let Some(error) = &field.error {
-                let x = input_area.right() + 1;
-                if x < inner.right() {
-                    frame.render_widget(
-                        Paragraph::new(Span::styled(error.as_str(), theme.error_text()))
-                            .wrap(Wrap { trim: true }),
-                        Rect::new(x, y, inner.right() - x, 2.min(inner.bottom() - y)),
-                    );
-                }
-            }
-            if focused {
-                let cursor = field.input.visual_cursor().saturating_sub(scroll) as u16;
-                frame.set_cursor_position((input_area.x + cursor.min(input_width), y));
-            }
+/// A command's failure as the form says it: one plain sentence, and what to do about it.
+fn failure(err: &ClientError) -> String {
+    match err {
+        ClientError::Unreachable(why) => {
+            format!("The backend does not answer ({why}). Enter tries again, Esc gives up.")
         }
-        let hint_y = inner.bottom().saturating_sub(1);
-        if hint_y > inner.y + (self.fields.len() as u16 * 2).saturating_sub(1) {
-            frame.render_widget(
-                Paragraph::new(footer::hint_line(Context::Form, theme)),
-                Rect::new(inner.x, hint_y, inner.width, 1),
-            );
+        ClientError::Status { status, message } if *status >= 500 => {
+            format!("The backend could not do it (HTTP {status}): {message}. Enter tries again.")
         }
+        ClientError::Status { status, message } => {
+            format!("The backend refused the request (HTTP {status}): {message}")
+        }
+        ClientError::Decode(why) => format!("The backend's answer was not understood: {why}"),
+        ClientError::Refused(sentence) | ClientError::Unconfirmed(sentence) => sentence.clone(),
+        ClientError::NotAnApi(_) => format!("{err}."),
     }
 }
+
+mod draw;
 
 #[cfg(test)]
 mod tests;

@@ -6,6 +6,7 @@ pub mod details;
 pub mod dialog_box;
 pub mod form;
 pub mod help;
+pub mod scroll;
 
 use crate::ask::{Ask, Dialog};
 use crate::keymap::{Action, Context};
@@ -33,12 +34,14 @@ pub enum Reply {
     Stay,
     /// It closes, asking the root for these.
     Close(Vec<Ask>),
+    /// It stays open while this command is carried out, and hears how it went.
+    Run(Command),
 }
 
 impl Overlay {
     pub fn open(dialog: Dialog) -> Self {
         match dialog {
-            Dialog::Help => Self::Help(Help),
+            Dialog::Help => Self::Help(Help::default()),
             Dialog::Details(entry) => Self::Details(Details::new(entry)),
             Dialog::ConfirmDelete(flight) => Self::ConfirmDelete(ConfirmDelete::new(flight)),
             Dialog::Form(kind) => Self::Form(Form::new(kind)),
@@ -59,6 +62,10 @@ impl Overlay {
     pub fn act(&mut self, action: Action) -> Option<Reply> {
         match (self, action) {
             (Self::Help(_), Action::Close) => Some(Reply::Close(vec![])),
+            (Self::Help(help), Action::Move(step)) => {
+                help.scroll(step);
+                Some(Reply::Stay)
+            }
             (Self::Details(details), Action::Move(step)) => {
                 details.scroll(step);
                 Some(Reply::Stay)
@@ -74,9 +81,26 @@ impl Overlay {
             (Self::Form(form), action) => Some(match form.act(action)? {
                 FormOutcome::Stay => Reply::Stay,
                 FormOutcome::Cancel => Reply::Close(vec![]),
-                FormOutcome::Submit(values) => Reply::Close(vec![Ask::Run(form.command(values))]),
+                FormOutcome::Submit(values) => Reply::Run(form.command(values)),
             }),
             _ => None,
+        }
+    }
+
+    /// The form, if the dialog is one.
+    pub fn form_mut(&mut self) -> Option<&mut Form> {
+        match self {
+            Self::Form(form) => Some(form),
+            _ => None,
+        }
+    }
+
+    /// Lays the dialog out at the screen's size, where its length depends on it.
+    pub fn fit(&mut self, size: Rect) {
+        match self {
+            Self::Help(help) => help.fit(size),
+            Self::Details(details) => details.fit(size),
+            Self::ConfirmDelete(_) | Self::Form(_) => {}
         }
     }
 

@@ -1,12 +1,13 @@
 //! The Audit log pane: every entry, newest first, following new ones as they arrive or paused to
 //! be read, narrowed to flights or passengers. Enter opens the whole entry.
 
-use super::audit_row::{number, AuditRow};
-use super::{block, row_style, shared, visible, Input, Look, Shared};
+use super::audit_row::{flight_named, number, AuditRow};
+use super::{block, column_widths, row_style, shared, visible, Input, Look, Shared};
 use crate::ask::{Ask, Dialog};
 use crate::focus::Focus;
 use crate::keymap::{self, Action, Binding, Context};
 use crate::list::{ListView, Needle};
+use crate::text::{fit, one_line};
 use flightdeck_core::contract::AuditEntry;
 use ratatui::layout::{Constraint, Rect};
 use ratatui::text::Span;
@@ -51,6 +52,11 @@ pub struct AuditPane {
     /// Entries that arrived while following was paused.
     unseen: usize,
     last_position: Option<u64>,
+    /// Flight numbers as the log's own flight entries give them: a passenger's entry is named
+    /// even when the flights have not been read yet, or the flight is gone.
+    learned: HashMap<Uuid, String>,
+    /// Rows whose passenger's flight no number was known for yet.
+    unnamed: Vec<usize>,
 }
 
 impl Default for AuditPane {
@@ -62,6 +68,8 @@ impl Default for AuditPane {
             following: true,
             unseen: 0,
             last_position: None,
+            learned: HashMap::new(),
+            unnamed: Vec::new(),
         }
     }
 }
@@ -114,10 +122,12 @@ impl AuditPane {
         let before = self.selected().map(|r| r.entry.event_id);
         let grown = entries.len().saturating_sub(self.rows.len());
         self.last_position = entries.iter().filter_map(|e| e.position).max();
-        self.rows = entries
-            .into_iter()
-            .map(|e| AuditRow::new(e, flights))
-            .collect();
+        self.learned.clear();
+        self.unnamed.clear();
+        self.rows = Vec::with_capacity(entries.len());
+        for entry in entries {
+            self.add(entry, flights);
+        }
         self.refilter(height);
         if self.following {
             self.view.select_first(height);
@@ -133,6 +143,16 @@ impl AuditPane {
         }
     }
 
+    /// Forgets every entry: the log they came from is gone, and the new one follows.
+    pub fn reset(&mut self) {
+        self.rows.clear();
+        self.view.clear();
+        self.unseen = 0;
+        self.last_position = None;
+        self.learned.clear();
+        self.unnamed.clear();
+    }
+
     /// An entry from the live stream; says whether it is new (a reconnect replays from the
     /// last entry seen).
     pub fn push(&mut self, entry: AuditEntry, flights: &HashMap<Uuid, String>) -> bool {
@@ -144,10 +164,8 @@ impl AuditPane {
         if entry.position.is_some() {
             self.last_position = entry.position;
         }
-        let row = AuditRow::new(entry, flights);
-        let index = self.rows.len();
-        let shown = self.admits(&row, &self.view.needle());
-        self.rows.push(row);
+        let index = self.add(entry, flights);
+        let shown = self.admits(&self.rows[index], &self.view.needle());
         if shown {
             self.view.push_front(index, self.following);
             if !self.following {
@@ -155,6 +173,62 @@ impl AuditPane {
             }
         }
         true
+    }
+
+    /// Adds a row at the end, named with what is known now; says where it went.
+    fn add(&mut self, entry: AuditEntry, flights: &HashMap<Uuid, String>) -> usize {
+        if let Some((id, number)) = flight_named(&entry.data) {
+            self.learned.insert(id, number);
+        }
+        let learned = &self.learned;
+        let row = AuditRow::new(entry, &|id| flights.get(&id).or(learned.get(&id)).cloned());
+        let index = self.rows.len();
+        if row.unnamed_flight.is_some() {
+            self.unnamed.push(index);
+        }
+        self.rows.push(row);
+        index
+    }
+
+    /// The flights as just read: rows that could not name their passenger's flight are
+    /// completed, and the filter sees their new summaries.
+    pub fn name_flights(&mut self, flights: &HashMap<Uuid, String>, height: usize) {
+        let known = |id: &Uuid| flights.contains_key(id) || self.learned.contains_key(id);
+        let named: Vec<usize> = self
+            .unnamed
+            .iter()
+            .copied()
+            .filter(|&i| {
+                self.rows
+                    .get(i)
+                    .and_then(|r| r.unnamed_flight)
+                    .is_some_and(|id| known(&id))
+            })
+            .collect();
+        if named.is_empty() {
+            return;
+        }
+        let learned = &self.learned;
+        let lookup = |id| flights.get(&id).or(learned.get(&id)).cloned();
+        for &i in &named {
+            if let Some(row) = self.rows.get_mut(i) {
+                row.summarize(&lookup);
+            }
+        }
+        self.unnamed.retain(|i| !named.contains(i));
+        if !self.view.needle().is_empty() {
+            let keep = self.selected().map(|r| r.entry.event_id);
+            self.refilter(height);
+            let place = keep.and_then(|id| {
+                self.view
+                    .rows()
+                    .iter()
+                    .position(|&i| self.rows[i].entry.event_id == id)
+            });
+            if let Some(place) = place {
+                self.view.select(place, height);
+            }
+        }
     }
 
     fn admits(&self, row: &AuditRow, needle: &Needle) -> bool {
@@ -240,28 +314,28 @@ impl AuditPane {
             return;
         }
         let (slice, selected) = visible(&self.view, area);
+        let columns = [
+            // Room for a position in a long log: the whole log counts, not one stream.
+            Constraint::Length(6),
+            Constraint::Length(8),
+            Constraint::Length(22),
+            Constraint::Fill(1),
+        ];
+        let widths = column_widths(area, &columns);
+        let width = |i: usize| widths.get(i).copied().unwrap_or(0);
         let rows = slice.iter().filter_map(|&i| self.rows.get(i)).map(|r| {
             Row::new(vec![
-                number(&r.entry),
+                fit(&number(&r.entry), width(0)),
                 r.time.clone(),
-                r.entry.meta_data.event_name.clone(),
-                r.summary.clone(),
+                fit(&one_line(&r.entry.meta_data.event_name), width(2)),
+                fit(&r.summary, width(3)),
             ])
         });
         let header = Row::new(vec!["#", "Time", "Event", "Summary"]).style(look.theme.header());
-        let table = Table::new(
-            rows,
-            [
-                // Room for a position in a long log: the whole log counts, not one stream.
-                Constraint::Length(6),
-                Constraint::Length(8),
-                Constraint::Length(22),
-                Constraint::Fill(1),
-            ],
-        )
-        .header(header)
-        .block(block)
-        .row_highlight_style(row_style(look));
+        let table = Table::new(rows, columns)
+            .header(header)
+            .block(block)
+            .row_highlight_style(row_style(look));
         let mut state = TableState::default().with_selected(selected);
         frame.render_stateful_widget(table, area, &mut state);
     }

@@ -5,7 +5,6 @@ use crate::list::fold;
 use crate::text::one_line;
 use flightdeck_core::contract::AuditEntry;
 use flightdeck_core::{FlightStatus, PassengerStatus};
-use std::collections::HashMap;
 use uuid::Uuid;
 
 #[derive(Clone, Debug)]
@@ -16,30 +15,60 @@ pub struct AuditRow {
     pub about_passenger: bool,
     /// What the filter looks in, folded.
     pub search: String,
+    /// The passenger's flight when no flight number for it was known yet: the summary is
+    /// completed once one is.
+    pub unnamed_flight: Option<Uuid>,
 }
 
 impl AuditRow {
     /// `flights`: flight numbers by id, to name a passenger's flight.
-    pub fn new(entry: AuditEntry, flights: &HashMap<Uuid, String>) -> Self {
+    pub fn new(entry: AuditEntry, flights: &impl Fn(Uuid) -> Option<String>) -> Self {
         let about_passenger = entry
             .meta_data
             .event_name
             .to_lowercase()
             .ends_with("passenger");
         let time = short_time(&entry.created);
-        let summary = summarize(&entry.data, flights);
-        let search = fold(&format!(
-            "{} {} {} {}",
-            entry.meta_data.event_name, entry.event_type, summary, time
-        ));
-        Self {
+        let mut row = Self {
             entry,
             time,
-            summary,
+            summary: String::new(),
             about_passenger,
-            search,
-        }
+            search: String::new(),
+            unnamed_flight: None,
+        };
+        row.summarize(flights);
+        row
     }
+
+    /// Works the summary out again with the flight numbers known now.
+    pub fn summarize(&mut self, flights: &impl Fn(Uuid) -> Option<String>) {
+        let entry = &self.entry;
+        self.summary = summarize(&entry.data, flights);
+        self.search = fold(&format!(
+            "{} {} {} {}",
+            entry.meta_data.event_name, entry.event_type, self.summary, self.time
+        ));
+        self.unnamed_flight = (entry.data.get("name").is_some()
+            && entry.data.get("flightNumber").is_none())
+        .then(|| passenger_flight(&entry.data))
+        .flatten()
+        .filter(|id| flights(*id).is_none());
+    }
+}
+
+/// The flight an entry about a passenger names.
+fn passenger_flight(data: &serde_json::Value) -> Option<Uuid> {
+    data.get("flightId")
+        .and_then(|v| v.as_str())
+        .and_then(|id| Uuid::parse_str(id).ok())
+}
+
+/// The flight number an entry about a flight gives, with the flight's id.
+pub fn flight_named(data: &serde_json::Value) -> Option<(Uuid, String)> {
+    let number = data.get("flightNumber")?.as_str()?;
+    let id = Uuid::parse_str(data.get("id")?.as_str()?).ok()?;
+    Some((id, one_line(number)))
 }
 
 /// The position in the whole log where the backend gives one: it orders entries across flights
@@ -70,7 +99,7 @@ pub fn short_time(created: &str) -> String {
 }
 
 /// One line about an audit entry's data: a flight, a passenger, or a bare id.
-pub fn summarize(data: &serde_json::Value, flights: &HashMap<Uuid, String>) -> String {
+pub fn summarize(data: &serde_json::Value, flights: &impl Fn(Uuid) -> Option<String>) -> String {
     let text = |k: &str| data.get(k).and_then(|v| v.as_str()).map(one_line);
     let status = data.get("status").and_then(|v| v.as_i64());
     if let Some(number) = text("flightNumber") {
@@ -87,11 +116,7 @@ pub fn summarize(data: &serde_json::Value, flights: &HashMap<Uuid, String>) -> S
     }
     if let Some(name) = text("name") {
         let mut s = name;
-        let on = data
-            .get("flightId")
-            .and_then(|v| v.as_str())
-            .and_then(|id| Uuid::parse_str(id).ok())
-            .and_then(|id| flights.get(&id));
+        let on = passenger_flight(data).and_then(flights);
         if let Some(number) = on {
             s.push_str(&format!(" on {number}"));
         }

@@ -2,13 +2,14 @@
 //! selected one is the flight the other panes and the keys act on. Its keys create, edit,
 //! disembark, land and delete flights and add passengers, each checked with core's rules first.
 
-use super::{block, row_style, shared, visible, Input, Look, Shared};
+use super::{block, column_widths, row_style, shared, visible, Input, Look, Shared};
 use crate::ask::{Ask, Dialog, FormKind};
 use crate::counts;
 use crate::focus::Focus;
 use crate::keymap::{self, Action, Binding, Context};
 use crate::list::ListView;
 use crate::msg::Command;
+use crate::text::{fit, fit_pair, one_line};
 use crate::theme::Tone;
 use flightdeck_core::checks;
 use flightdeck_core::contract::{Flight, Passenger};
@@ -23,6 +24,8 @@ use uuid::Uuid;
 pub struct FlightsPane {
     flights: Vec<Flight>,
     loaded: bool,
+    /// The last read found no backend; until one answers, the pane says so, not 'Loading'.
+    unreachable: bool,
     view: ListView,
     /// A flight to select once a read shows it: the one just created.
     select_when_shown: Option<Uuid>,
@@ -51,6 +54,16 @@ impl FlightsPane {
         self.selected().map(|f| f.id)
     }
 
+    /// The selected flight, or why there is none.
+    pub fn selection(&self) -> Result<&Flight, NoFlight> {
+        match self.selected() {
+            Some(flight) => Ok(flight),
+            None if !self.loaded => Err(NoFlight::Loading),
+            None if self.flights.is_empty() => Err(NoFlight::Empty),
+            None => Err(NoFlight::Filtered),
+        }
+    }
+
     /// The flights shown, in order.
     pub fn shown(&self) -> impl Iterator<Item = &Flight> {
         self.view.rows().iter().filter_map(|&i| self.flights.get(i))
@@ -67,6 +80,7 @@ impl FlightsPane {
         let before = self.selected_id();
         self.flights = flights;
         self.loaded = true;
+        self.unreachable = false;
         self.numbers = self
             .flights
             .iter()
@@ -76,6 +90,11 @@ impl FlightsPane {
         if self.select_when_shown.is_some() && self.select_when_shown == self.selected_id() {
             self.select_when_shown = None;
         }
+    }
+
+    /// A read of the flights failed; `connection` when no backend answered at all.
+    pub fn read_failed(&mut self, connection: bool) {
+        self.unreachable = connection;
     }
 
     pub fn select_when_shown(&mut self, flight: Uuid) {
@@ -140,7 +159,7 @@ impl FlightsPane {
         if action == Action::NewFlight {
             return Some(vec![Ask::Open(Dialog::Form(FormKind::NewFlight))]);
         }
-        let flight = self.selected().cloned();
+        let flight = self.selection().cloned();
         let ask = match (action, flight) {
             (
                 Action::EditFlight
@@ -148,26 +167,26 @@ impl FlightsPane {
                 | Action::Disembark
                 | Action::Land
                 | Action::Delete,
-                None,
-            ) => no_flight(),
-            (Action::EditFlight, Some(f)) => {
+                Err(why),
+            ) => why.hint(Focus::Flights),
+            (Action::EditFlight, Ok(f)) => {
                 match checks::change_details(&f.flight_number, f.status) {
                     Err(why) => Ask::refuse(why),
                     Ok(()) => Ask::Open(Dialog::Form(FormKind::EditFlight(f))),
                 }
             }
-            (Action::AddPassenger, Some(f)) => add_passenger(f),
-            (Action::Disembark, Some(f)) => {
+            (Action::AddPassenger, Ok(f)) => add_passenger(f),
+            (Action::Disembark, Ok(f)) => {
                 match checks::disembark(&f.flight_number, f.status, counts::reported(&f)) {
                     Err(why) => Ask::refuse(why),
                     Ok(()) => Ask::Run(Command::Disembark(f)),
                 }
             }
-            (Action::Land, Some(f)) => match checks::land(&f.flight_number, f.status) {
+            (Action::Land, Ok(f)) => match checks::land(&f.flight_number, f.status) {
                 Err(why) => Ask::refuse(why),
                 Ok(()) => Ask::Run(Command::Land(f)),
             },
-            (Action::Delete, Some(f)) => Ask::Open(Dialog::ConfirmDelete(f)),
+            (Action::Delete, Ok(f)) => Ask::Open(Dialog::ConfirmDelete(f)),
             _ => return None,
         };
         Some(vec![ask])
@@ -185,6 +204,8 @@ impl FlightsPane {
         if self.flights.is_empty() {
             let text = if self.loaded {
                 "No flights yet. Press n to create one."
+            } else if self.unreachable {
+                "The backend does not answer yet; the console keeps trying."
             } else {
                 "Loading flights…"
             };
@@ -195,14 +216,29 @@ impl FlightsPane {
             return;
         }
         let (slice, selected) = visible(&self.view, area);
+        let columns = [
+            Constraint::Length(10),
+            Constraint::Fill(1),
+            Constraint::Length(20),
+            Constraint::Length(9),
+        ];
+        let widths = column_widths(area, &columns);
+        let width = |i: usize| widths.get(i).copied().unwrap_or(0);
         let rows = slice.iter().filter_map(|&i| self.flights.get(i)).map(|f| {
             let boarded = match (f.boarded_count, f.passenger_count) {
                 (Some(b), Some(t)) => format!("{b}/{t}"),
                 _ => "…".to_owned(),
             };
+            // Both ends of a route stay in view, however long either name.
+            let route = fit_pair(
+                &one_line(&f.origin),
+                " → ",
+                &one_line(&f.destination),
+                width(1),
+            );
             Row::new(vec![
-                Cell::from(f.flight_number.as_str()),
-                Cell::from(format!("{} → {}", f.origin, f.destination)),
+                Cell::from(fit(&one_line(&f.flight_number), width(0))),
+                Cell::from(route),
                 Cell::from(Span::styled(
                     f.status.label(),
                     look.theme.flight_status(f.status),
@@ -212,29 +248,40 @@ impl FlightsPane {
         });
         let header =
             Row::new(vec!["Flight", "Route", "Status", "Boarded"]).style(look.theme.header());
-        let table = Table::new(
-            rows,
-            [
-                Constraint::Length(10),
-                Constraint::Fill(1),
-                Constraint::Length(20),
-                Constraint::Length(9),
-            ],
-        )
-        .header(header)
-        .block(block)
-        .row_highlight_style(row_style(look));
+        let table = Table::new(rows, columns)
+            .header(header)
+            .block(block)
+            .row_highlight_style(row_style(look));
         let mut state = TableState::default().with_selected(selected);
         frame.render_stateful_widget(table, area, &mut state);
     }
 }
 
-/// What a key that needs a flight says when none is selected.
-pub fn no_flight() -> Ask {
-    Ask::Say(
-        "No flight selected: create one with n".to_owned(),
-        Tone::Info,
-    )
+/// Why no flight is selected, so that a key that needs one can say what to do.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum NoFlight {
+    /// The flights have not been read yet.
+    Loading,
+    /// There are none.
+    Empty,
+    /// The filter hides every one.
+    Filtered,
+}
+
+impl NoFlight {
+    /// What a key that needs a flight says, in the pane it was pressed in.
+    pub fn hint(self, focus: Focus) -> Ask {
+        let text = match (self, focus) {
+            (Self::Loading, _) => "The flights have not been read yet; try again in a moment",
+            (Self::Empty, Focus::Flights) => "No flights yet: create one with n",
+            (Self::Empty, _) => "No flights yet: press 1, then n creates one",
+            (Self::Filtered, Focus::Flights) => "The filter hides every flight: Esc clears it",
+            (Self::Filtered, _) => {
+                "The Flights filter hides every flight: press 1, then Esc clears it"
+            }
+        };
+        Ask::Say(text.to_owned(), Tone::Info)
+    }
 }
 
 /// Opens the form for a passenger on `flight`, if the flight still takes passengers.

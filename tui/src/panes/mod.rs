@@ -13,7 +13,7 @@ use crate::layout;
 use crate::list::ListView;
 use crate::theme::Theme;
 use crossterm::event::{KeyEvent, MouseButton, MouseEvent, MouseEventKind};
-use ratatui::layout::Rect;
+use ratatui::layout::{Constraint, Flex, Layout, Rect};
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Borders};
@@ -127,6 +127,19 @@ pub fn visible(view: &ListView, area: Rect) -> (&[usize], Option<usize>) {
     let selected = view.selected();
     let selected = (selected >= start && selected < end).then(|| selected - start);
     (&rows[start..end], selected)
+}
+
+/// The widths the pane's table gives its columns: the sum ratatui's table does, so that a
+/// cell's text can be cut to its column with an ellipsis rather than by the table, without.
+pub fn column_widths(area: Rect, constraints: &[Constraint]) -> Vec<usize> {
+    let inner = Rect::new(0, 0, area.width.saturating_sub(2), 1);
+    Layout::horizontal(constraints.iter().copied())
+        .flex(Flex::Start)
+        .spacing(1)
+        .split(inner)
+        .iter()
+        .map(|r| usize::from(r.width))
+        .collect()
 }
 
 pub fn row_style(look: Look) -> Style {

@@ -1,13 +1,14 @@
 //! The Passengers pane: the passengers of the selected flight, with their statuses. Its keys add,
 //! board and rename passengers, each checked with core's rules first.
 
-use super::flights::{add_passenger, no_flight};
-use super::{block, row_style, shared, visible, Input, Look, Shared};
+use super::flights::{add_passenger, NoFlight};
+use super::{block, column_widths, row_style, shared, visible, Input, Look, Shared};
 use crate::ask::{Ask, Dialog, FormKind};
 use crate::focus::Focus;
 use crate::keymap::{self, Action, Binding, Context};
 use crate::list::ListView;
 use crate::msg::Command;
+use crate::text::{fit, one_line};
 use crate::theme::Tone;
 use flightdeck_core::checks;
 use flightdeck_core::contract::{Flight, Passenger};
@@ -115,11 +116,11 @@ impl PassengersPane {
     }
 
     /// Carries out input meant for this pane; `None` when it has nothing to do with it.
-    /// `flight` is the flight selected in the Flights pane.
+    /// `flight` is the flight selected in the Flights pane, or why there is none.
     pub fn handle(
         &mut self,
         input: Input,
-        flight: Option<&Flight>,
+        flight: Result<&Flight, NoFlight>,
         height: usize,
     ) -> Option<Vec<Ask>> {
         match shared(&mut self.view, &input, height) {
@@ -136,18 +137,16 @@ impl PassengersPane {
         let passenger = self.selected().cloned();
         let ask = match (action, passenger) {
             (Action::AddPassenger, _) => match flight {
-                Some(f) => add_passenger(f.clone()),
-                None => no_flight(),
+                Ok(f) => add_passenger(f.clone()),
+                Err(why) => why.hint(Focus::Passengers),
             },
-            (Action::Board | Action::Rename, None) => Ask::Say(
-                "No passenger selected: add one with a".to_owned(),
-                Tone::Info,
-            ),
+            (Action::Board | Action::Rename, None) => self.no_passenger(flight),
             (Action::Board, Some(p)) => match checks::board(&p.name, p.status) {
                 Err(why) => Ask::refuse(why),
                 Ok(()) => {
                     // The flight is named only when the list is that flight's.
                     let flight = flight
+                        .ok()
                         .filter(|f| self.of == Some(f.id))
                         .map(|f| f.flight_number.clone())
                         .unwrap_or_default();
@@ -164,6 +163,28 @@ impl PassengersPane {
             _ => return None,
         };
         Some(vec![ask])
+    }
+
+    /// What a key that needs a passenger says when none is selected.
+    fn no_passenger(&self, flight: Result<&Flight, NoFlight>) -> Ask {
+        let flight = match flight {
+            Err(why) => return why.hint(Focus::Passengers),
+            Ok(f) => f,
+        };
+        let text = if self.of != Some(flight.id) {
+            format!(
+                "The passengers of {} are still being read",
+                flight.flight_number
+            )
+        } else if self.passengers.is_empty() {
+            format!(
+                "No passengers on {} yet: add one with a",
+                flight.flight_number
+            )
+        } else {
+            "The filter hides every passenger: Esc clears it".to_owned()
+        };
+        Ask::Say(text, Tone::Info)
     }
 
     /// `flight`: the flight selected in the Flights pane.
@@ -193,12 +214,14 @@ impl PassengersPane {
             return;
         }
         let (slice, selected) = visible(&self.view, area);
+        let columns = [Constraint::Fill(1), Constraint::Length(12)];
+        let name_width = column_widths(area, &columns).first().copied().unwrap_or(0);
         let rows = slice
             .iter()
             .filter_map(|&i| self.passengers.get(i))
             .map(|p| {
                 Row::new(vec![
-                    Cell::from(p.name.as_str()),
+                    Cell::from(fit(&one_line(&p.name), name_width)),
                     Cell::from(Span::styled(
                         p.status.label(),
                         look.theme.passenger_status(p.status),
@@ -206,7 +229,7 @@ impl PassengersPane {
                 ])
             });
         let header = Row::new(vec!["Name", "Status"]).style(look.theme.header());
-        let table = Table::new(rows, [Constraint::Fill(1), Constraint::Length(12)])
+        let table = Table::new(rows, columns)
             .header(header)
             .block(block)
             .row_highlight_style(row_style(look));

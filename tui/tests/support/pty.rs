@@ -110,6 +110,30 @@ impl Console {
             .alternate_screen()
     }
 
+    /// Whether the program asks the terminal for mouse events.
+    pub fn mouse_reporting(&self) -> bool {
+        let screen = self.screen.0.lock().unwrap_or_else(|e| e.into_inner());
+        screen.parser.screen().mouse_protocol_mode() != vt100::MouseProtocolMode::None
+    }
+
+    /// Waits until the program is on the alternate screen (`true`) or off it.
+    pub fn wait_alternate(&self, on: bool) {
+        let deadline = Instant::now() + SCREEN_TIMEOUT;
+        let (lock, changed) = &*self.screen;
+        let mut screen = lock.lock().unwrap_or_else(|e| e.into_inner());
+        while screen.parser.screen().alternate_screen() != on {
+            let now = Instant::now();
+            if now >= deadline || screen.closed {
+                panic!(
+                    "waited for the {} screen; the screen shows:\n{}",
+                    if on { "alternate" } else { "normal" },
+                    screen.parser.screen().contents()
+                );
+            }
+            screen = changed.wait_timeout(screen, deadline - now).unwrap().0;
+        }
+    }
+
     /// Waits until `ready` holds for the screen's text; panics with the screen if it never does.
     pub fn wait_until(&self, what: &str, ready: impl Fn(&str) -> bool) -> String {
         let deadline = Instant::now() + SCREEN_TIMEOUT;
