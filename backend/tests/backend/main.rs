@@ -17,3 +17,4 @@ mod live_stream;
 mod outages;
 mod restart;
 mod scenarios;
+mod status;
