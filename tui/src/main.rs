@@ -1,7 +1,7 @@
 //! `flightdeck`: starts the backend it needs (or finds the one named), sets the terminal up, runs
 //! the console, and gives the terminal back as it was on quit, Ctrl-C, SIGTERM or a panic.
 
-use clap::Parser;
+use clap::{CommandFactory, FromArgMatches};
 use color_eyre::eyre::eyre;
 use crossterm::event::{
     DisableBracketedPaste, DisableMouseCapture, EnableBracketedPaste, EnableMouseCapture,
@@ -15,8 +15,8 @@ use flightdeck_tui::console::Console;
 use flightdeck_tui::demo::load::Shape;
 use flightdeck_tui::demo::script::Script;
 use flightdeck_tui::demo::visible::Director;
+use flightdeck_tui::settings::{self, Settings};
 use flightdeck_tui::status_bar::Mode;
-use flightdeck_tui::theme::Theme;
 use ratatui::backend::CrosstermBackend;
 use ratatui::layout::Rect;
 use ratatui::Terminal;
@@ -28,7 +28,32 @@ one; without a screen, try `flightdeck demo --headless`";
 
 fn main() -> color_eyre::Result<()> {
     color_eyre::install()?;
-    let cli = Cli::parse();
+    let matches = Cli::command().get_matches();
+    let cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
+    if let Some(Sub::Completions { shell }) = &cli.command {
+        clap_complete::generate(*shell, &mut Cli::command(), "flightdeck", &mut stdout());
+        return Ok(());
+    }
+    // The config file, the token file and the CA certificate are all checked here: a problem
+    // with any of them stops the start before a backend or a screen does.
+    let settings = match settings::resolve(cli, &matches) {
+        Ok(settings) => settings,
+        Err(message) => {
+            eprintln!("flightdeck: {message}");
+            std::process::exit(2);
+        }
+    };
+    if let Some(Sub::Config) = &settings.cli.command {
+        settings::print(&settings, &mut stdout())?;
+        return Ok(());
+    }
+    for warning in &settings.warnings {
+        eprintln!("flightdeck: {warning}");
+    }
+    if let Some(table) = settings.keys.clone() {
+        flightdeck_tui::keymap::install(table);
+    }
+    let cli = settings.cli.clone();
     let target = match cli.target() {
         Ok(target) => target,
         Err(message) => {
@@ -36,7 +61,10 @@ fn main() -> color_eyre::Result<()> {
             std::process::exit(2);
         }
     };
-    let demo = cli.command.clone().map(|Sub::Demo(args)| args);
+    let demo = match cli.command.clone() {
+        Some(Sub::Demo(args)) => Some(args),
+        _ => None,
+    };
     // A broken script is refused before anything starts: no backend, no screen.
     let script = match &demo {
         Some(args) if !args.is_load() => {
@@ -65,7 +93,7 @@ fn main() -> color_eyre::Result<()> {
         .worker_threads(2)
         .enable_all()
         .build()?;
-    let ok = runtime.block_on(run(cli, target, demo, script))?;
+    let ok = runtime.block_on(run(&settings, target, demo, script))?;
     if !ok {
         std::process::exit(1);
     }
@@ -74,11 +102,12 @@ fn main() -> color_eyre::Result<()> {
 
 /// Connects, runs what was asked, and says whether it all held (always true for the console).
 async fn run(
-    cli: Cli,
+    settings: &Settings,
     target: Target,
     demo: Option<DemoArgs>,
     script: Option<Script>,
 ) -> color_eyre::Result<bool> {
+    let cli = &settings.cli;
     #[cfg(feature = "embedded")]
     let mut embedded = None;
     let (endpoints, mode) = match target {
@@ -100,7 +129,8 @@ async fn run(
             ));
         }
     };
-    let client = Client::with_token(endpoints, cli.token.as_deref())?;
+    let client = Client::with_trust(endpoints, cli.token.as_deref(), &settings.ca_certs)?;
+    let verdict = client.clone();
     let result = match (&demo, script) {
         (Some(args), _) if args.is_load() => {
             let shape = Shape {
@@ -118,10 +148,21 @@ async fn run(
         }
         (Some(args), Some(script)) => {
             let mut director = Director::new(script, args.speed, args.exit);
-            let result = console(&cli, client, mode, Some(&mut director)).await;
+            let result = console(settings, client, mode, Some(&mut director)).await;
             result.map(|()| !director.failed())
         }
-        _ => console(&cli, client, mode, None).await.map(|()| true),
+        _ => console(settings, client, mode, None).await.map(|()| true),
+    };
+    // A refused certificate fails the run. The headless transcript has said why already; after
+    // the console, the terminal is the operator's again, and the sentence stays in view there.
+    let result = match verdict.tls_refusal() {
+        Some(refusal) => {
+            if demo.as_ref().is_none_or(|args| !args.headless) {
+                eprintln!("flightdeck: {refusal}");
+            }
+            result.map(|_| false)
+        }
+        None => result,
     };
     #[cfg(feature = "embedded")]
     if let Some(backend) = embedded {
@@ -131,7 +172,7 @@ async fn run(
 }
 
 async fn console(
-    cli: &Cli,
+    settings: &Settings,
     client: Client,
     mode: Mode,
     director: Option<&mut Director>,
@@ -139,7 +180,7 @@ async fn console(
     let mut terminal = setup()?;
     let size = terminal.size()?;
     let state = Console::new(
-        Theme::from_env(),
+        settings.theme,
         client.describe(),
         mode,
         Rect::new(0, 0, size.width, size.height),
@@ -151,7 +192,7 @@ async fn console(
         &mut terminal,
         state,
         client,
-        cli.poll_interval,
+        settings.cli.poll_interval,
         tx,
         rx,
         director,

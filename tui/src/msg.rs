@@ -4,8 +4,9 @@
 
 use crate::client::ClientError;
 use crossterm::event::{KeyEvent, MouseEvent};
+use flightdeck_core::backend_status::BackendStatus;
 use flightdeck_core::contract::{AuditEntry, Flight, Passenger};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 use uuid::Uuid;
 
 #[derive(Clone, Debug)]
@@ -22,6 +23,8 @@ pub enum Msg {
     /// The poller's clock: read everything again.
     Poll,
     Done(Done),
+    /// The backend's status as read at that moment; `None` when it has no status route.
+    Status(Instant, Result<Option<BackendStatus>, ClientError>),
     ToastExpired(u64),
     Quit,
 }
@@ -31,7 +34,14 @@ pub enum Effect {
     LoadFlights,
     LoadPassengers(Uuid),
     Run(Command),
-    ExpireToast { seq: u64, after: Duration },
+    ExpireToast {
+        seq: u64,
+        after: Duration,
+    },
+    /// Read the backend's status after a pause.
+    LoadStatus {
+        after: Duration,
+    },
 }
 
 /// What the live or polling task reports.

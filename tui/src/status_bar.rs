@@ -59,6 +59,8 @@ pub struct StatusBar {
     feed: Feed,
     link: Link,
     last_error: Option<String>,
+    /// Events the read model has trailed the log by for over a second (see `status_watch`).
+    lag: Option<u64>,
 }
 
 impl StatusBar {
@@ -69,7 +71,12 @@ impl StatusBar {
             feed: Feed::Starting,
             link: Link::Connecting,
             last_error: None,
+            lag: None,
         }
+    }
+
+    pub fn set_lag(&mut self, lag: Option<u64>) {
+        self.lag = lag;
     }
 
     pub fn feed(&self) -> Feed {
@@ -148,6 +155,9 @@ impl StatusBar {
             self.mode.label(),
             self.backend
         );
+        if let Some(lag) = self.lag {
+            text.push_str(&format!(" │ lag: read model {lag} events behind"));
+        }
         if let Some(running) = running {
             text.push_str(&format!(" │ {running}…"));
         }

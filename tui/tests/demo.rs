@@ -18,9 +18,13 @@ fn flightdeck(args: &[&str]) -> Output {
         "FLIGHTDECK_DATA_DIR",
         "FLIGHTDECK_POLL_INTERVAL",
         "FLIGHTDECK_TOKEN",
+        "FLIGHTDECK_TOKEN_FILE",
+        "FLIGHTDECK_CA_CERT",
+        "FLIGHTDECK_CONFIG",
     ] {
         cmd.env_remove(var);
     }
+    cmd.env("XDG_CONFIG_HOME", "/nonexistent/flightdeck-tests");
     cmd.output().expect("run flightdeck")
 }
 
