@@ -6,8 +6,10 @@ mod extract;
 mod flights;
 mod health;
 mod passengers;
+mod status;
 
 pub use extract::parse as parse_body;
+pub use status::About;
 
 use crate::command::{Commands, NoReturn};
 use crate::config::Token;
@@ -45,6 +47,8 @@ pub struct ApiState {
     /// not bounded: it streams after its answer has started), but for a command whose events
     /// may be written already (see `deadline`).
     pub request_timeout: Duration,
+    /// The stores' kinds, the stream cap and the start time, for `GET /api/status`.
+    pub about: About,
 }
 
 pub fn router(app: Arc<ApiState>) -> Router {
@@ -68,7 +72,8 @@ pub fn router(app: Arc<ApiState>) -> Router {
         .route("/auditlog/all", get(audit::all))
         .route("/auditlog/flights", get(audit::flights))
         .route("/auditlog/passengers", get(audit::passengers))
-        .route("/auditlog/stream", get(audit::stream));
+        .route("/auditlog/stream", get(audit::stream))
+        .route("/status", get(status::status));
     Router::new()
         .nest("/api", api)
         .route("/health/live", get(health::live))

@@ -69,6 +69,7 @@ pub async fn start(config: Config) -> Result<Server, StartError> {
         streams: Arc::new(tokio::sync::Semaphore::new(config.max_streams)),
         whole_reads: Arc::new(tokio::sync::Semaphore::new(WHOLE_READS)),
         request_timeout: config.request_timeout,
+        about: api::About::new(&config),
         commands: Commands::new(
             store.clone(),
             read_model.clone(),

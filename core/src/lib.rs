@@ -4,7 +4,9 @@
 //! - [`event`]: the recorded facts and their stable JSON form.
 //! - [`contract`]: the HTTP request and answer types of the original system.
 //! - [`checks`]: the rules a client can check from what it sees, shared with `decide`.
+//! - [`backend_status`]: what `GET /api/status` answers.
 
+pub mod backend_status;
 pub mod checks;
 pub mod contract;
 pub mod error;

@@ -1,4 +1,5 @@
-//! The command line: where the backend is, and how often to poll one without a live stream.
+//! The command line: where the backend is, how to reach it, and how often to poll one without
+//! a live stream. A config file may give the same settings (see `config`); flags win.
 
 use crate::client::Endpoints;
 use clap::{Args, Parser, Subcommand};
@@ -55,6 +56,24 @@ pub struct Cli {
     )]
     pub token: Option<String>,
 
+    /// Read the token from this file (a trailing newline is trimmed): unlike --token, it does
+    /// not show in `ps`
+    #[arg(
+        long,
+        global = true,
+        env = "FLIGHTDECK_TOKEN_FILE",
+        value_name = "FILE"
+    )]
+    pub token_file: Option<PathBuf>,
+
+    /// Trust this certificate authority (PEM) for https://, besides the platform's roots
+    #[arg(long, global = true, env = "FLIGHTDECK_CA_CERT", value_name = "FILE")]
+    pub ca_cert: Option<PathBuf>,
+
+    /// Read settings from this file [default: $XDG_CONFIG_HOME/flightdeck/config.toml]
+    #[arg(long, global = true, env = "FLIGHTDECK_CONFIG", value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
     #[command(subcommand)]
     pub command: Option<Sub>,
 }
@@ -63,6 +82,13 @@ pub struct Cli {
 pub enum Sub {
     /// Play the built-in tour (or a script) in the console, or headless with a transcript
     Demo(DemoArgs),
+    /// Print the settings in force and where each came from (the token hidden)
+    Config,
+    /// Print a completion script for a shell, e.g. `flightdeck completions bash`
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
 }
 
 #[derive(Args, Debug, Clone)]

@@ -47,17 +47,15 @@ impl Endpoints {
     }
 }
 
-fn checked_url(flag: &str, raw: &str) -> Result<String, String> {
+/// A URL as the console takes one, or a sentence naming `flag` and what is wrong with it.
+pub fn checked_url(flag: &str, raw: &str) -> Result<String, String> {
     let url = raw.trim().trim_end_matches('/');
-    let rest = if let Some(rest) = url.strip_prefix("http://") {
-        rest
-    } else if url.starts_with("https://") {
+    let Some(rest) = url
+        .strip_prefix("http://")
+        .or_else(|| url.strip_prefix("https://"))
+    else {
         return Err(format!(
-            "{flag} {raw}: https is not supported by this build; use http:// (e.g. through a local TLS-terminating proxy)"
-        ));
-    } else {
-        return Err(format!(
-            "{flag} {raw}: expected an http:// URL, e.g. http://localhost:5000/api"
+            "{flag} {raw}: expected an http:// URL (or https://), e.g. http://localhost:5000/api"
         ));
     };
     if rest.is_empty() || rest.starts_with('/') {
@@ -85,6 +83,9 @@ pub enum ClientError {
     /// What answers at the URL is not a Flightdeck backend or an original gateway: what it
     /// answered, and what might have been meant.
     NotAnApi(String),
+    /// TLS refused the server (its certificate, mostly): a sentence naming the host and why.
+    /// Trying again cannot help.
+    Tls(String),
 }
 
 impl fmt::Display for ClientError {
@@ -96,6 +97,7 @@ impl fmt::Display for ClientError {
             Self::Decode(why) => write!(f, "unexpected answer: {why}"),
             Self::Unconfirmed(what) => f.write_str(what),
             Self::NotAnApi(what) => write!(f, "not a Flightdeck API: {what}"),
+            Self::Tls(sentence) => f.write_str(sentence),
         }
     }
 }
@@ -105,13 +107,17 @@ impl std::error::Error for ClientError {}
 impl ClientError {
     /// Whether the backend answered at all (a refusal or 4xx still means it is up).
     pub fn is_connection(&self) -> bool {
-        matches!(self, Self::Unreachable(_))
+        matches!(self, Self::Unreachable(_) | Self::Tls(_))
     }
 }
 
 /// No answer from the backend, in words: why the connection failed, without the library's
-/// chain of wrappers ("error sending request for url (…): client error (Connect): …").
+/// chain of wrappers ("error sending request for url (…): client error (Connect): …"); a TLS
+/// refusal is a sentence of its own.
 pub fn unreachable(err: reqwest::Error) -> ClientError {
+    if let Some(sentence) = crate::tls::refusal(&err) {
+        return ClientError::Tls(sentence);
+    }
     ClientError::Unreachable(why_unreachable(&err))
 }
 
@@ -196,6 +202,8 @@ pub struct Client {
     endpoints: Endpoints,
     /// Learned once (see `probe`), shared by every clone.
     dialect: Arc<OnceLock<Dialect>>,
+    /// The first TLS refusal any request met, shared by every clone: the run's verdict.
+    refused: Arc<OnceLock<String>>,
 }
 
 impl Client {
@@ -203,9 +211,18 @@ impl Client {
         Self::with_token(endpoints, None)
     }
 
+    pub fn with_token(endpoints: Endpoints, token: Option<&str>) -> Result<Self, ClientError> {
+        Self::with_trust(endpoints, token, &[])
+    }
+
     /// Every request, the live stream's included, carries `Authorization: Bearer TOKEN` when a
     /// token is given. The header is marked sensitive so that it never shows in debug output.
-    pub fn with_token(endpoints: Endpoints, token: Option<&str>) -> Result<Self, ClientError> {
+    /// HTTPS trusts the platform's roots and `extra_roots`.
+    pub fn with_trust(
+        endpoints: Endpoints,
+        token: Option<&str>,
+        extra_roots: &[reqwest::Certificate],
+    ) -> Result<Self, ClientError> {
         let mut headers = reqwest::header::HeaderMap::new();
         if let Some(token) = token.filter(|t| !t.is_empty()) {
             let mut value = reqwest::header::HeaderValue::from_str(&format!("Bearer {token}"))
@@ -217,7 +234,7 @@ impl Client {
             value.set_sensitive(true);
             headers.insert(reqwest::header::AUTHORIZATION, value);
         }
-        let http = reqwest::Client::builder()
+        let http = crate::tls::trusting(reqwest::Client::builder(), extra_roots)
             .connect_timeout(Duration::from_secs(5))
             .default_headers(headers)
             .build()
@@ -226,7 +243,22 @@ impl Client {
             http,
             endpoints,
             dialect: Arc::default(),
+            refused: Arc::default(),
         })
+    }
+
+    /// A request that got no answer, as an error; a TLS refusal is also kept as the run's.
+    pub fn failed(&self, err: reqwest::Error) -> ClientError {
+        let error = unreachable(err);
+        if let ClientError::Tls(sentence) = &error {
+            let _ = self.refused.set(sentence.clone());
+        }
+        error
+    }
+
+    /// The first TLS refusal met, if any: the run then ends with a failure.
+    pub fn tls_refusal(&self) -> Option<&str> {
+        self.refused.get().map(String::as_str)
     }
 
     /// The dialect, where it is known from how the backend is reached.
@@ -265,6 +297,18 @@ impl Client {
         }
     }
 
+    /// The backend's `GET …/status`; `None` where it has none: an original deployment, or the
+    /// original services addressed one by one, which share no base to ask.
+    pub async fn status(
+        &self,
+    ) -> Result<Option<flightdeck_core::backend_status::BackendStatus>, ClientError> {
+        let base = self.describe();
+        if base == self.endpoints.flights {
+            return Ok(None);
+        }
+        self.get(&format!("{base}/status")).await
+    }
+
     async fn get<T: DeserializeOwned>(&self, url: &str) -> Result<Option<T>, ClientError> {
         let response = self
             .http
@@ -272,7 +316,7 @@ impl Client {
             .timeout(Duration::from_secs(30))
             .send()
             .await
-            .map_err(unreachable)?;
+            .map_err(|e| self.failed(e))?;
         if response.status() == reqwest::StatusCode::NOT_FOUND {
             return Ok(None);
         }
@@ -314,7 +358,7 @@ impl Client {
             .json(body)
             .send()
             .await
-            .map_err(unreachable)?;
+            .map_err(|e| self.failed(e))?;
         decode_answer(response).await
     }
 

@@ -157,7 +157,16 @@ pub fn loaded(width: u16, height: u16, theme: Theme) -> Console {
         Rect::new(0, 0, width, height),
     );
     let effects = console.start();
-    assert_eq!(effects, vec![Effect::LoadFlights, Effect::Identify]);
+    assert_eq!(
+        effects,
+        vec![
+            Effect::LoadFlights,
+            Effect::Identify,
+            Effect::LoadStatus {
+                after: std::time::Duration::ZERO
+            }
+        ]
+    );
     console.update(Msg::Feed(FeedEvent::Live));
     let effects = console.update(Msg::Flights(Ok(flights())));
     assert!(

@@ -19,10 +19,12 @@ pub enum Context {
     Help,
     Details,
     Confirm,
+    /// The backend's status view.
+    Status,
 }
 
 impl Context {
-    pub const ALL: [Context; 9] = [
+    pub const ALL: [Context; 10] = [
         Context::Global,
         Context::Flights,
         Context::Passengers,
@@ -32,6 +34,7 @@ impl Context {
         Context::Help,
         Context::Details,
         Context::Confirm,
+        Context::Status,
     ];
 
     /// The contexts the help lists, in its order.
@@ -63,6 +66,7 @@ impl Context {
             Self::Help => "Help",
             Self::Details => "Entry details",
             Self::Confirm => "Confirmation",
+            Self::Status => "Backend status",
         }
     }
 
@@ -89,6 +93,8 @@ pub enum Action {
     ClearFilter,
     KeepFilter,
     Help,
+    /// The backend's status view.
+    Status,
     NewFlight,
     EditFlight,
     AddPassenger,
@@ -230,6 +236,13 @@ pub const BINDINGS: &[Binding] = &[
         "this help",
         hint("?", "help"),
         &[(ch('?'), A::Help)],
+    ),
+    bind(
+        C::Global,
+        "s",
+        "the backend's status",
+        None,
+        &[(ch('s'), A::Status)],
     ),
     bind(
         C::Global,
@@ -434,6 +447,18 @@ pub const BINDINGS: &[Binding] = &[
         ],
     ),
     bind(
+        C::Status,
+        "Esc s",
+        "close",
+        hint("Esc s", "close"),
+        &[
+            (key(KeyCode::Esc), A::Close),
+            (ch('s'), A::Close),
+            (ch('q'), A::Close),
+            (key(KeyCode::Enter), A::Close),
+        ],
+    ),
+    bind(
         C::Confirm,
         "y",
         "delete",
@@ -449,9 +474,24 @@ pub const BINDINGS: &[Binding] = &[
     ),
 ];
 
+/// The table in force: [`BINDINGS`], or a copy with a config file's `[keys]` applied, set once
+/// before the console starts. Matching, the help, the footer and the demo all read it here, so
+/// an override is never half applied; set once, it lives as long as the process.
+static ACTIVE: std::sync::OnceLock<&'static [Binding]> = std::sync::OnceLock::new();
+
+/// Puts `table` in force for the rest of the run; false if a table was put in force already.
+pub fn install(table: Vec<Binding>) -> bool {
+    ACTIVE.set(Box::leak(table.into_boxed_slice())).is_ok()
+}
+
+/// The bindings in force.
+pub fn table() -> &'static [Binding] {
+    ACTIVE.get().copied().unwrap_or(BINDINGS)
+}
+
 /// The bindings of one context, in the table's order.
 pub fn of(context: Context) -> impl Iterator<Item = &'static Binding> {
-    BINDINGS.iter().filter(move |b| b.context == context)
+    table().iter().filter(move |b| b.context == context)
 }
 
 /// The action a key stands for in a context. A Control chord wins over the plain key, and

@@ -121,7 +121,7 @@ async fn connect(client: &Client, last: Option<u64>) -> Result<Connect, ClientEr
         .header("Last-Event-ID", last.unwrap_or(0).to_string())
         .send()
         .await
-        .map_err(crate::client::unreachable)?;
+        .map_err(|e| client.failed(e))?;
     let status = response.status();
     if status == reqwest::StatusCode::NOT_FOUND {
         return Ok(Connect::NoStream);
@@ -146,6 +146,7 @@ pub async fn follow(client: Client, tx: UnboundedSender<Msg>, poll_interval: Dur
                 backoff.reset();
                 break last;
             }
+            Err(ClientError::Tls(reason)) => return refused(&tx, reason),
             Err(e) => {
                 let pause = backoff.next_pause();
                 if !down(&tx, e.to_string(), Some(pause)) {
@@ -173,6 +174,7 @@ pub async fn follow(client: Client, tx: UnboundedSender<Msg>, poll_interval: Dur
                 }
                 tokio::time::sleep(pause).await;
             }
+            Err(ClientError::Tls(reason)) => return refused(&tx, reason),
             Err(e) => {
                 let pause = backoff.next_pause();
                 if !down(&tx, e.to_string(), Some(pause)) {
@@ -182,6 +184,12 @@ pub async fn follow(client: Client, tx: UnboundedSender<Msg>, poll_interval: Dur
             }
         }
     }
+}
+
+/// TLS refused the server: no retry can change its certificate, so the feed says why once and
+/// stops, down with no retry scheduled.
+fn refused(tx: &UnboundedSender<Msg>, reason: String) {
+    down(tx, reason, None);
 }
 
 /// Forwards entries until the stream ends; says why it ended, or `None` when the UI is gone.
@@ -241,6 +249,7 @@ async fn poll(client: Client, tx: UnboundedSender<Msg>, interval: Duration) {
                     return;
                 }
             }
+            Err(ClientError::Tls(reason)) => return refused(&tx, reason),
             Err(e) => {
                 up = false;
                 if !down(&tx, e.to_string(), Some(interval)) {

@@ -1,7 +1,7 @@
 //! `flightdeck`: starts the backend it needs (or finds the one named), sets the terminal up, runs
 //! the console, and gives the terminal back as it was on quit, Ctrl-C, SIGTERM or a panic.
 
-use clap::Parser;
+use clap::{CommandFactory, FromArgMatches};
 use color_eyre::eyre::eyre;
 use flightdeck_tui::cli::{Cli, DemoArgs, Sub, Target};
 use flightdeck_tui::client::{Client, Dialect, Endpoints};
@@ -9,8 +9,8 @@ use flightdeck_tui::console::Console;
 use flightdeck_tui::demo::load::Shape;
 use flightdeck_tui::demo::script::Script;
 use flightdeck_tui::demo::visible::Director;
+use flightdeck_tui::settings::{self, Settings};
 use flightdeck_tui::status_bar::Mode;
-use flightdeck_tui::theme::Theme;
 use ratatui::backend::CrosstermBackend;
 use ratatui::layout::Rect;
 use ratatui::Terminal;
@@ -21,7 +21,35 @@ const NOT_A_TERMINAL: &str =
 one; without a screen, try `flightdeck demo --headless`";
 
 fn main() {
-    let cli = Cli::parse();
+    let matches = Cli::command().get_matches();
+    let cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
+    if let Some(Sub::Completions { shell }) = &cli.command {
+        clap_complete::generate(*shell, &mut Cli::command(), "flightdeck", &mut stdout());
+        return;
+    }
+    // The config file, the token file and the CA certificate are all checked here: a problem
+    // with any of them stops the start before a backend or a screen does.
+    let settings = match settings::resolve(cli, &matches) {
+        Ok(settings) => settings,
+        Err(message) => {
+            eprintln!("flightdeck: {message}");
+            std::process::exit(2);
+        }
+    };
+    if let Some(Sub::Config) = &settings.cli.command {
+        if let Err(e) = settings::print(&settings, &mut stdout()) {
+            eprintln!("flightdeck: cannot print the settings: {e}");
+            std::process::exit(1);
+        }
+        return;
+    }
+    for warning in &settings.warnings {
+        eprintln!("flightdeck: {warning}");
+    }
+    if let Some(table) = settings.keys.clone() {
+        flightdeck_tui::keymap::install(table);
+    }
+    let cli = settings.cli.clone();
     let target = match cli.target() {
         Ok(target) => target,
         Err(message) => {
@@ -29,7 +57,10 @@ fn main() {
             std::process::exit(2);
         }
     };
-    let demo = cli.command.clone().map(|Sub::Demo(args)| args);
+    let demo = match cli.command.clone() {
+        Some(Sub::Demo(args)) => Some(args),
+        _ => None,
+    };
     // A broken script is refused before anything starts: no backend, no screen.
     let script = match &demo {
         Some(args) if !args.is_load() => {
@@ -59,7 +90,7 @@ fn main() {
         .enable_all()
         .build()
         .map_err(color_eyre::Report::from)
-        .and_then(|runtime| runtime.block_on(run(cli, target, demo, script)));
+        .and_then(|runtime| runtime.block_on(run(&settings, target, demo, script)));
     match result {
         Ok(true) => {}
         Ok(false) => std::process::exit(1),
@@ -87,11 +118,12 @@ fn one_line(error: &color_eyre::Report) -> String {
 
 /// Connects, runs what was asked, and says whether it all held (always true for the console).
 async fn run(
-    cli: Cli,
+    settings: &Settings,
     target: Target,
     demo: Option<DemoArgs>,
     script: Option<Script>,
 ) -> color_eyre::Result<bool> {
+    let cli = &settings.cli;
     #[cfg(feature = "embedded")]
     let mut embedded = None;
     let (endpoints, mode) = match target {
@@ -113,13 +145,14 @@ async fn run(
             ));
         }
     };
-    let client = Client::with_token(endpoints, cli.token.as_deref())?;
+    let client = Client::with_trust(endpoints, cli.token.as_deref(), &settings.ca_certs)?;
     // How a backend reached by --api keeps its PUTs is learned from what it answers.
     let client = match mode {
         Mode::Embedded => client.knowing(Dialect::Flightdeck),
         Mode::Original => client.knowing(Dialect::Original),
         Mode::Remote => client,
     };
+    let verdict = client.clone();
     let result = match (&demo, script) {
         (Some(args), _) if args.is_load() => {
             let shape = Shape {
@@ -137,7 +170,7 @@ async fn run(
         }
         (Some(args), Some(script)) => {
             let mut director = Director::new(script, args.speed, args.exit);
-            let result = console(&cli, client, mode, Some(&mut director)).await;
+            let result = console(settings, client, mode, Some(&mut director)).await;
             // The screen that showed the failure is gone (with --exit it went at once): say
             // it where it stays, now that the terminal is back.
             if let Some(failure) = director.failure() {
@@ -148,7 +181,18 @@ async fn run(
             }
             result.map(|()| !director.failed())
         }
-        _ => console(&cli, client, mode, None).await.map(|()| true),
+        _ => console(settings, client, mode, None).await.map(|()| true),
+    };
+    // A refused certificate fails the run. The headless transcript has said why already; after
+    // the console, the terminal is the operator's again, and the sentence stays in view there.
+    let result = match verdict.tls_refusal() {
+        Some(refusal) => {
+            if demo.as_ref().is_none_or(|args| !args.headless) {
+                eprintln!("flightdeck: {refusal}");
+            }
+            result.map(|_| false)
+        }
+        None => result,
     };
     #[cfg(feature = "embedded")]
     if let Some(backend) = embedded {
@@ -158,7 +202,7 @@ async fn run(
 }
 
 async fn console(
-    cli: &Cli,
+    settings: &Settings,
     client: Client,
     mode: Mode,
     director: Option<&mut Director>,
@@ -166,7 +210,7 @@ async fn console(
     let mut terminal = setup()?;
     let size = terminal.size()?;
     let state = Console::new(
-        Theme::from_env(),
+        settings.theme,
         client.describe(),
         mode,
         Rect::new(0, 0, size.width, size.height),
@@ -178,7 +222,7 @@ async fn console(
         &mut terminal,
         state,
         client,
-        cli.poll_interval,
+        settings.cli.poll_interval,
         tx,
         rx,
         director,

@@ -4,8 +4,9 @@
 
 use crate::client::{ClientError, Dialect};
 use crossterm::event::{KeyEvent, MouseEvent};
+use flightdeck_core::backend_status::BackendStatus;
 use flightdeck_core::contract::{AuditEntry, Flight, Passenger};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 use uuid::Uuid;
 
 #[derive(Clone, Debug)]
@@ -22,6 +23,8 @@ pub enum Msg {
     /// The poller's clock: read everything again.
     Poll,
     Done(Done),
+    /// The backend's status as read at that moment; `None` when it has no status route.
+    Status(Instant, Result<Option<BackendStatus>, ClientError>),
     ToastExpired(u64),
     /// A timer the console set ran out.
     Timer(Timer),
@@ -61,6 +64,10 @@ pub enum Effect {
     },
     /// Gives the terminal back and stops until continued.
     Suspend,
+    /// Read the backend's status after a pause.
+    LoadStatus {
+        after: Duration,
+    },
 }
 
 /// What the live or polling task reports.

@@ -102,6 +102,13 @@ fn carry_out(effect: Effect, client: &Client, tx: &UnboundedSender<Msg>) {
                 let _ = tx.send(Msg::Done(sender::send(&client, command).await));
             });
         }
+        Effect::LoadStatus { after } => {
+            tokio::spawn(async move {
+                tokio::time::sleep(after).await;
+                let result = client.status().await;
+                let _ = tx.send(Msg::Status(std::time::Instant::now(), result));
+            });
+        }
         Effect::ExpireToast { seq, after } => {
             tokio::spawn(async move {
                 tokio::time::sleep(after).await;

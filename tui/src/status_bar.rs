@@ -71,6 +71,8 @@ pub struct StatusBar {
     waiting: bool,
     /// What answers at the URL is not a backend: what it answered.
     not_an_api: Option<String>,
+    /// Events the read model has trailed the log by for over a second (see `status_watch`).
+    lag: Option<u64>,
 }
 
 impl StatusBar {
@@ -85,7 +87,12 @@ impl StatusBar {
             fading: None,
             waiting: false,
             not_an_api: None,
+            lag: None,
         }
+    }
+
+    pub fn set_lag(&mut self, lag: Option<u64>) {
+        self.lag = lag;
     }
 
     /// What answers at the URL is no backend (`Some`: what it answered), or is one.
@@ -216,6 +223,11 @@ impl StatusBar {
             (Some(what), _, _) => one_line(what),
             (None, Feed::Starting, Link::Down { .. }) => link,
             (None, _, _) => format!("{feed} │ {link}"),
+        };
+        // The read model trailing the log is part of the state: it says reads may be stale.
+        let state = match self.lag {
+            Some(lag) => format!("{state} │ lag: read model {lag} events behind"),
+            None => state,
         };
         let running = running.map(|r| format!("{}…", one_line(r)));
         let error = self

@@ -1,5 +1,6 @@
 //! Colours, or none: `NO_COLOR` (any non-empty value) turns every colour off and leaves only
-//! bold, reverse and underline, so the console stays readable on any terminal.
+//! bold, reverse and underline, so the console stays readable on any terminal. A config file's
+//! `theme` may change the colours of the statuses and the borders (a [`Palette`]).
 
 use flightdeck_core::{FlightStatus, PassengerStatus};
 use ratatui::style::{Color, Modifier, Style};
@@ -7,6 +8,67 @@ use ratatui::style::{Color, Modifier, Style};
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Theme {
     color: bool,
+    palette: Palette,
+}
+
+/// The colours an operator may choose, by the names a config file gives them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Palette {
+    pub waiting_for_boarding: Color,
+    pub all_boarded: Color,
+    pub disembarked: Color,
+    /// Flights and passengers alike.
+    pub arrived: Color,
+    pub checked_in: Color,
+    pub boarded: Color,
+    pub border: Color,
+    pub focused_border: Color,
+}
+
+impl Default for Palette {
+    fn default() -> Self {
+        Self {
+            waiting_for_boarding: Color::Yellow,
+            all_boarded: Color::Cyan,
+            disembarked: Color::Magenta,
+            arrived: Color::Green,
+            checked_in: Color::Yellow,
+            boarded: Color::Cyan,
+            border: Color::DarkGray,
+            focused_border: Color::LightBlue,
+        }
+    }
+}
+
+impl Palette {
+    /// The names a config file's `[theme]` may set.
+    pub const NAMES: [&'static str; 8] = [
+        "waiting_for_boarding",
+        "all_boarded",
+        "disembarked",
+        "arrived",
+        "checked_in",
+        "boarded",
+        "border",
+        "focused_border",
+    ];
+
+    /// Sets the colour of that name; false when no colour has that name.
+    pub fn set(&mut self, name: &str, color: Color) -> bool {
+        let slot = match name {
+            "waiting_for_boarding" => &mut self.waiting_for_boarding,
+            "all_boarded" => &mut self.all_boarded,
+            "disembarked" => &mut self.disembarked,
+            "arrived" => &mut self.arrived,
+            "checked_in" => &mut self.checked_in,
+            "boarded" => &mut self.boarded,
+            "border" => &mut self.border,
+            "focused_border" => &mut self.focused_border,
+            _ => return false,
+        };
+        *slot = color;
+        true
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -19,15 +81,28 @@ pub enum Tone {
 impl Theme {
     pub fn from_env() -> Self {
         let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
-        Self { color: !no_color }
+        Self {
+            color: !no_color,
+            palette: Palette::default(),
+        }
     }
 
     pub fn colored() -> Self {
-        Self { color: true }
+        Self::with_palette(Palette::default())
+    }
+
+    pub fn with_palette(palette: Palette) -> Self {
+        Self {
+            color: true,
+            palette,
+        }
     }
 
     pub fn plain() -> Self {
-        Self { color: false }
+        Self {
+            color: false,
+            palette: Palette::default(),
+        }
     }
 
     pub fn has_color(&self) -> bool {
@@ -43,29 +118,32 @@ impl Theme {
     }
 
     pub fn flight_status(&self, status: FlightStatus) -> Style {
+        let p = &self.palette;
         match status {
-            FlightStatus::WaitingForBoarding => self.fg(Color::Yellow),
-            FlightStatus::AllBoarded => self.fg(Color::Cyan),
-            FlightStatus::Disembarked => self.fg(Color::Magenta),
-            FlightStatus::Arrived => self.fg(Color::Green),
+            FlightStatus::WaitingForBoarding => self.fg(p.waiting_for_boarding),
+            FlightStatus::AllBoarded => self.fg(p.all_boarded),
+            FlightStatus::Disembarked => self.fg(p.disembarked),
+            FlightStatus::Arrived => self.fg(p.arrived),
             FlightStatus::None => self.fg(Color::DarkGray),
         }
     }
 
     pub fn passenger_status(&self, status: PassengerStatus) -> Style {
+        let p = &self.palette;
         match status {
-            PassengerStatus::CheckedIn => self.fg(Color::Yellow),
-            PassengerStatus::Boarded => self.fg(Color::Cyan),
-            PassengerStatus::Arrived => self.fg(Color::Green),
+            PassengerStatus::CheckedIn => self.fg(p.checked_in),
+            PassengerStatus::Boarded => self.fg(p.boarded),
+            PassengerStatus::Arrived => self.fg(p.arrived),
             PassengerStatus::None => self.fg(Color::DarkGray),
         }
     }
 
     pub fn border(&self, focused: bool) -> Style {
         if focused {
-            self.fg(Color::LightBlue).add_modifier(Modifier::BOLD)
+            self.fg(self.palette.focused_border)
+                .add_modifier(Modifier::BOLD)
         } else {
-            self.fg(Color::DarkGray)
+            self.fg(self.palette.border)
         }
     }
 

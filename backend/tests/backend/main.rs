@@ -19,3 +19,4 @@ mod live_stream;
 mod outages;
 mod restart;
 mod scenarios;
+mod status;

@@ -16,12 +16,14 @@ use crate::focus::Focus;
 use crate::keymap::{self, Action, Context};
 use crate::layout;
 use crate::msg::{Command, Done, Effect, FeedEvent, Msg, Timer};
+use crate::overlays::status::StatusView;
 use crate::overlays::{Overlay, Reply};
 use crate::panes::audit::AuditPane;
 use crate::panes::flights::FlightsPane;
 use crate::panes::passengers::PassengersPane;
 use crate::panes::Input;
 use crate::status_bar::{Mode, StatusBar, ERROR_FADES_AFTER};
+use crate::status_watch::StatusWatch;
 use crate::theme::{Theme, Tone};
 use crate::toast::Toasts;
 use crossterm::event::{KeyEvent, KeyEventKind, MouseButton, MouseEvent, MouseEventKind};
@@ -59,6 +61,8 @@ pub struct Console {
     created: Created,
     identity: Identity,
     quit: bool,
+    /// The backend's `GET /api/status`, read every second.
+    watch: StatusWatch,
 }
 
 /// Whether what answers at the backend's URL is known.
@@ -87,13 +91,16 @@ impl Console {
             created: Created::default(),
             identity: Identity::Unknown,
             quit: false,
+            watch: StatusWatch::default(),
         }
     }
 
-    /// What to do first: read the flights, and find out what answers at the URL.
+    /// What to do first: read the flights, find out what answers at the URL, and start
+    /// watching the backend's status.
     pub fn start(&mut self) -> Vec<Effect> {
         let mut effects = self.loads.flights();
         effects.extend(self.identify());
+        effects.push(self.watch.start());
         effects
     }
 
@@ -242,6 +249,7 @@ impl Console {
             Msg::Resumed => vec![],
             Msg::Poll => self.reload(),
             Msg::Done(done) => self.on_done(done),
+            Msg::Status(at, result) => self.on_status(at, result),
             Msg::ToastExpired(seq) => {
                 self.toasts.expire(seq);
                 vec![]
@@ -378,6 +386,28 @@ impl Console {
         effects
     }
 
+    fn on_status(
+        &mut self,
+        at: std::time::Instant,
+        result: Result<Option<flightdeck_core::backend_status::BackendStatus>, ClientError>,
+    ) -> Vec<Effect> {
+        let next = self.watch.answered(at, result);
+        self.status.set_lag(self.watch.lag());
+        if let Some(Overlay::Status(view)) = &mut self.overlay {
+            view.show(&self.watch);
+        }
+        next.into_iter().collect()
+    }
+
+    fn open_status(&mut self) -> Vec<Effect> {
+        if self.watch.absent {
+            let text = "This backend reports no status (an original deployment has no /status).";
+            return vec![self.toasts.show(text.to_owned(), Tone::Info)];
+        }
+        self.overlay = Some(Overlay::Status(StatusView::new(&self.watch)));
+        vec![]
+    }
+
     // ---- what components ask -------------------------------------------------------------
 
     fn carry_out(&mut self, asks: Vec<Ask>) -> Vec<Effect> {
@@ -493,6 +523,7 @@ impl Console {
             Action::PreviousPane => self.focus = self.focus.previous(),
             Action::Show(focus) => self.focus = focus,
             Action::Help => self.open(Dialog::Help),
+            Action::Status => return Some(self.open_status()),
             _ => return self.on_pane(self.focus, Input::Action(action)),
         }
         Some(vec![])

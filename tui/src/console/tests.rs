@@ -177,6 +177,7 @@ fn in_context(context: Context, focus: Focus) -> Console {
         Context::Help => vec![ch('?')],
         Context::Details => vec![ch('3'), key(KeyCode::Enter)],
         Context::Confirm => vec![ch('1'), ch('x')],
+        Context::Status => vec![ch('s')],
     };
     for key in keys {
         console.update(key);

@@ -257,6 +257,8 @@ fn failure(err: &ClientError) -> String {
         ClientError::Decode(why) => format!("The backend's answer was not understood: {why}"),
         ClientError::Refused(sentence) | ClientError::Unconfirmed(sentence) => sentence.clone(),
         ClientError::NotAnApi(_) => format!("{err}."),
+        // The certificate cannot pass on a second try either.
+        ClientError::Tls(sentence) => format!("{sentence}. Esc gives up."),
     }
 }
 

@@ -7,6 +7,7 @@ pub mod dialog_box;
 pub mod form;
 pub mod help;
 pub mod scroll;
+pub mod status;
 
 use crate::ask::{Ask, Dialog};
 use crate::keymap::{Action, Context};
@@ -19,6 +20,7 @@ use form::{Form, FormOutcome};
 use help::Help;
 use ratatui::layout::Rect;
 use ratatui::Frame;
+use status::StatusView;
 
 #[derive(Clone, Debug)]
 pub enum Overlay {
@@ -26,6 +28,7 @@ pub enum Overlay {
     Details(Details),
     ConfirmDelete(ConfirmDelete),
     Form(Form),
+    Status(StatusView),
 }
 
 /// What a dialog did with a key.
@@ -55,13 +58,14 @@ impl Overlay {
             Self::Details(_) => Context::Details,
             Self::ConfirmDelete(_) => Context::Confirm,
             Self::Form(_) => Context::Form,
+            Self::Status(_) => Context::Status,
         }
     }
 
     /// Carries out a binding of its context; `None` when the action is not the dialog's.
     pub fn act(&mut self, action: Action) -> Option<Reply> {
         match (self, action) {
-            (Self::Help(_), Action::Close) => Some(Reply::Close(vec![])),
+            (Self::Help(_) | Self::Status(_), Action::Close) => Some(Reply::Close(vec![])),
             (Self::Help(help), Action::Move(step)) => {
                 help.scroll(step);
                 Some(Reply::Stay)
@@ -100,7 +104,7 @@ impl Overlay {
         match self {
             Self::Help(help) => help.fit(size),
             Self::Details(details) => details.fit(size),
-            Self::ConfirmDelete(_) | Self::Form(_) => {}
+            Self::ConfirmDelete(_) | Self::Form(_) | Self::Status(_) => {}
         }
     }
 
@@ -124,6 +128,7 @@ impl Overlay {
             Self::Details(details) => details.draw(frame, size, theme),
             Self::ConfirmDelete(confirm) => confirm.draw(frame, size, theme),
             Self::Form(form) => form.draw(frame, size, theme),
+            Self::Status(status) => status.draw(frame, size, theme),
         }
     }
 }

@@ -2,13 +2,11 @@
 //! its JSON form, a failing script, script checking, the load-shaped run, the token, and the
 //! visible tour in a pseudo-terminal.
 
-mod support;
-
+use crate::support::original::OriginalServer;
+use crate::support::pty::Console;
 use flightdeck_tui::demo::parse::{load, parse};
 use std::process::{Command, Output};
 use std::time::Duration;
-use support::original::OriginalServer;
-use support::pty::Console;
 
 fn flightdeck(args: &[&str]) -> Output {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_flightdeck"));
@@ -18,9 +16,13 @@ fn flightdeck(args: &[&str]) -> Output {
         "FLIGHTDECK_DATA_DIR",
         "FLIGHTDECK_POLL_INTERVAL",
         "FLIGHTDECK_TOKEN",
+        "FLIGHTDECK_TOKEN_FILE",
+        "FLIGHTDECK_CA_CERT",
+        "FLIGHTDECK_CONFIG",
     ] {
         cmd.env_remove(var);
     }
+    cmd.env("XDG_CONFIG_HOME", "/nonexistent/flightdeck-tests");
     cmd.output().expect("run flightdeck")
 }
 

@@ -31,6 +31,11 @@ pub const UP: &str = "\x1b[A";
 
 impl Console {
     pub fn spawn(args: &[&str], rows: u16, cols: u16) -> Self {
+        Self::spawn_env(args, &[], rows, cols)
+    }
+
+    /// As `spawn`, with these variables set as well.
+    pub fn spawn_env(args: &[&str], env: &[(&str, &str)], rows: u16, cols: u16) -> Self {
         let pty = native_pty_system();
         let pair = pty
             .openpty(PtySize {
@@ -49,8 +54,16 @@ impl Console {
             "FLIGHTDECK_DATA_DIR",
             "FLIGHTDECK_POLL_INTERVAL",
             "FLIGHTDECK_TOKEN",
+            "FLIGHTDECK_TOKEN_FILE",
+            "FLIGHTDECK_CA_CERT",
+            "FLIGHTDECK_CONFIG",
         ] {
             cmd.env_remove(var);
+        }
+        // No config file but one a test names: a config directory that does not exist.
+        cmd.env("XDG_CONFIG_HOME", "/nonexistent/flightdeck-tests");
+        for (name, value) in env {
+            cmd.env(name, value);
         }
         let child = pair.slave.spawn_command(cmd).expect("spawn flightdeck");
         drop(pair.slave);
@@ -98,6 +111,19 @@ impl Console {
             .parser
             .screen()
             .contents()
+    }
+
+    /// The foreground colour of the first cell of `needle`'s first appearance on the screen.
+    pub fn fg_of(&self, needle: &str) -> Option<vt100::Color> {
+        let screen = self.screen.0.lock().unwrap_or_else(|e| e.into_inner());
+        let screen = screen.parser.screen();
+        let (_, cols) = screen.size();
+        let found = screen.rows(0, cols).enumerate().find_map(|(row, line)| {
+            let at = line.find(needle)?;
+            let col = line[..at].chars().count() as u16;
+            screen.cell(row as u16, col).map(|cell| cell.fgcolor())
+        });
+        found
     }
 
     pub fn in_alternate_screen(&self) -> bool {

@@ -2,11 +2,9 @@
 //! embedded backend (live stream), then on an original-style server (eventually consistent, no
 //! stream, so the console polls).
 
-mod support;
-
+use crate::support::original::OriginalServer;
+use crate::support::pty::{Console, ENTER, ESC, TAB};
 use std::time::Duration;
-use support::original::OriginalServer;
-use support::pty::{Console, ENTER, ESC, TAB};
 
 #[derive(Clone, Copy, PartialEq)]
 enum Backend {
@@ -524,7 +522,7 @@ fn process_state(pid: u32) -> Option<char> {
 /// Waits, up to the screen timeout, for the process to be in `state`.
 #[cfg(target_os = "linux")]
 fn wait_state(pid: u32, state: char) {
-    let deadline = std::time::Instant::now() + support::pty::SCREEN_TIMEOUT;
+    let deadline = std::time::Instant::now() + crate::support::pty::SCREEN_TIMEOUT;
     while process_state(pid) != Some(state) {
         assert!(
             std::time::Instant::now() < deadline,
