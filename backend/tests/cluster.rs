@@ -811,3 +811,275 @@ async fn cluster_reads_never_come_from_a_follower_whatever_the_connection_string
         other => panic!("a subscription without a leader must fail, not {other:?}"),
     }
 }
+
+/// The cluster's compose file, read as YAML: no container engine runs here.
+fn cluster_compose() -> serde_yaml::Value {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../docker-compose.cluster.yml");
+    let text = std::fs::read_to_string(path).expect("docker-compose.cluster.yml at the root");
+    serde_yaml::from_str(&text).expect("docker-compose.cluster.yml is YAML")
+}
+
+fn scalar(value: &serde_yaml::Value) -> String {
+    match value {
+        serde_yaml::Value::String(s) => s.clone(),
+        serde_yaml::Value::Number(n) => n.to_string(),
+        serde_yaml::Value::Bool(b) => b.to_string(),
+        other => panic!("not a scalar: {other:?}"),
+    }
+}
+
+fn environment(service: &serde_yaml::Value) -> BTreeMap<String, String> {
+    service["environment"]
+        .as_mapping()
+        .expect("environment as a mapping")
+        .iter()
+        .map(|(k, v)| (scalar(k), scalar(v)))
+        .collect()
+}
+
+/// The services whose `key` satisfies `pick`, by name.
+fn services_where(
+    compose: &serde_yaml::Value,
+    pick: impl Fn(&serde_yaml::Value) -> bool,
+) -> BTreeMap<String, serde_yaml::Value> {
+    compose["services"]
+        .as_mapping()
+        .expect("services")
+        .iter()
+        .filter(|(_, service)| pick(service))
+        .map(|(name, service)| (scalar(name), service.clone()))
+        .collect()
+}
+
+/// The backend's configuration from a compose environment. Each variable is turned into the
+/// flag that reads it, rather than set in this process's environment, which the other tests of
+/// this binary read while they run (`fresh_postgres` reads `DATABASE_URL`). A variable the
+/// backend does not read is an error, except the logger's `RUST_LOG`.
+fn backend_config(env: &BTreeMap<String, String>) -> Config {
+    use clap::{CommandFactory, Parser};
+    use flightdeck_backend::config::Args;
+    let command = Args::command();
+    let mut flags = vec!["flightdeck-backend".to_owned()];
+    for (key, value) in env {
+        if key == "RUST_LOG" {
+            continue;
+        }
+        let arg = command
+            .get_arguments()
+            .find(|a| a.get_env().is_some_and(|e| e == key.as_str()))
+            .unwrap_or_else(|| panic!("the backend reads no {key}"));
+        let long = arg.get_long().expect("every variable has a flag");
+        flags.push(format!("--{long}"));
+        flags.push(value.clone());
+    }
+    Args::try_parse_from(flags)
+        .expect("the compose environment parses")
+        .into_config()
+        .expect("the compose environment is a valid configuration")
+}
+
+fn depends_on_healthy(service: &serde_yaml::Value, dependency: &str) -> bool {
+    service["depends_on"][dependency]["condition"].as_str() == Some("service_healthy")
+}
+
+#[test]
+fn cluster_compose_runs_three_nodes_two_backends_and_a_proxy_the_backend_accepts() {
+    let compose = cluster_compose();
+    let names = |services: &BTreeMap<String, serde_yaml::Value>| -> BTreeSet<String> {
+        services.keys().cloned().collect()
+    };
+
+    // Three EventStoreDB 24.10 nodes that find each other by gossip and advertise their names.
+    let nodes = services_where(&compose, |s| {
+        s["image"]
+            .as_str()
+            .is_some_and(|i| i.starts_with("eventstore/eventstore:"))
+    });
+    assert_eq!(nodes.len(), 3, "three nodes: {:?}", names(&nodes));
+    let mut volumes = BTreeSet::new();
+    for (name, node) in &nodes {
+        let image = node["image"].as_str().expect("image");
+        let tag = image.rsplit_once(':').expect("a pinned tag").1;
+        let mut parts = tag
+            .split('.')
+            .map(|p| p.parse::<u32>().expect("a numeric tag"));
+        let version = (parts.next().unwrap_or(0), parts.next().unwrap_or(0));
+        assert!(
+            version >= (24, 10),
+            "{name}: EventStoreDB 24.10 or later, not {tag}"
+        );
+        let env = environment(node);
+        assert_eq!(
+            env["EVENTSTORE_CLUSTER_SIZE"],
+            nodes.len().to_string(),
+            "{name}"
+        );
+        assert_eq!(env["EVENTSTORE_INSECURE"], "true", "{name}");
+        assert_eq!(
+            env["EVENTSTORE_DISCOVER_VIA_DNS"], "false",
+            "{name}: seeds, not DNS"
+        );
+        assert_eq!(env["EVENTSTORE_NODE_HOST_ADVERTISE_AS"], *name);
+        assert_eq!(env["EVENTSTORE_REPLICATION_HOST_ADVERTISE_AS"], *name);
+        let port = &env["EVENTSTORE_NODE_PORT"];
+        let seeds: BTreeSet<String> = env["EVENTSTORE_GOSSIP_SEED"]
+            .split(',')
+            .map(str::to_owned)
+            .collect();
+        let others: BTreeSet<String> = nodes
+            .keys()
+            .filter(|other| *other != name)
+            .map(|other| format!("{other}:{port}"))
+            .collect();
+        assert_eq!(
+            seeds, others,
+            "{name} seeds its gossip with the other nodes"
+        );
+        let test = node["healthcheck"]["test"]
+            .as_sequence()
+            .expect("a healthcheck");
+        assert!(
+            test.iter()
+                .any(|t| scalar(t).contains(&format!("localhost:{port}/health/live"))),
+            "{name}: {test:?}"
+        );
+        let volume = node["volumes"][0].as_str().expect("a data volume");
+        let (volume, mount) = volume.split_once(':').expect("volume:path");
+        assert_eq!(mount, "/var/lib/eventstore", "{name}");
+        assert!(
+            compose["volumes"].get(volume).is_some(),
+            "{volume} is declared"
+        );
+        assert!(
+            volumes.insert(volume.to_owned()),
+            "{name} has a volume of its own"
+        );
+    }
+
+    let postgres = &compose["services"]["postgres"];
+    assert!(postgres["image"]
+        .as_str()
+        .is_some_and(|i| i.starts_with("postgres:")));
+    assert!(postgres["healthcheck"]["test"].is_sequence());
+
+    // Two backends, built from the backend's Dockerfile, on the same stores: every node a seed,
+    // the leader required, Postgres for the read model, reachable only through the proxy.
+    let backends = services_where(&compose, |s| {
+        s["build"]["dockerfile"].as_str() == Some("backend/Dockerfile")
+    });
+    assert_eq!(backends.len(), 2, "two backends: {:?}", names(&backends));
+    let environments: BTreeSet<_> = backends.values().map(environment).collect();
+    assert_eq!(environments.len(), 1, "both backends use the same stores");
+    let mut bind_port = None;
+    for (name, backend) in &backends {
+        let config = backend_config(&environment(backend));
+        assert!(
+            config.bind.ip().is_unspecified(),
+            "{name} listens beyond its container"
+        );
+        bind_port = Some(config.bind.port());
+        let EventsDb::EventStoreDb(url) = &config.events else {
+            panic!("{name} uses EventStoreDB, not {:?}", config.events);
+        };
+        let settings: eventstore::ClientSettings = url.parse().expect("the client takes it");
+        let hosts: BTreeSet<String> = settings
+            .hosts()
+            .iter()
+            .map(|h| format!("{}:{}", h.host, h.port))
+            .collect();
+        let advertised: BTreeSet<String> = nodes
+            .iter()
+            .map(|(node, service)| {
+                format!("{node}:{}", environment(service)["EVENTSTORE_NODE_PORT"])
+            })
+            .collect();
+        assert_eq!(hosts, advertised, "{name}: every node is a gossip seed");
+        assert!(!settings.is_dns_discovery_enabled(), "{name}");
+        assert_eq!(
+            settings.node_preference(),
+            eventstore::NodePreference::Leader
+        );
+        assert!(!settings.is_secure_mode_enabled(), "the nodes run insecure");
+        match &config.read_db {
+            ReadDb::Postgres(url) => assert!(url.contains("@postgres:5432/"), "{name}: {url}"),
+            other => panic!("{name} keeps its read model in Postgres, not {other:?}"),
+        }
+        for dependency in nodes.keys().map(String::as_str).chain(["postgres"]) {
+            assert!(
+                depends_on_healthy(backend, dependency),
+                "{name} starts after {dependency} is healthy"
+            );
+        }
+        assert!(
+            backend["ports"].is_null(),
+            "{name} is reached through the proxy only"
+        );
+    }
+    let bind_port = bind_port.expect("a backend");
+
+    // The proxy: the one published port, 5000 (the original web client's), spreading requests
+    // over both backends.
+    let proxies = services_where(&compose, |s| {
+        s["image"].as_str().is_some_and(|i| i.starts_with("caddy:"))
+    });
+    assert_eq!(proxies.len(), 1, "one proxy");
+    let (name, proxy) = proxies.iter().next().expect("the proxy");
+    let ports: Vec<String> = proxy["ports"]
+        .as_sequence()
+        .expect("ports")
+        .iter()
+        .map(scalar)
+        .collect();
+    assert_eq!(
+        ports,
+        ["5000:5000"],
+        "the original web client calls http://localhost:5000/api"
+    );
+    let published: Vec<&String> = compose["services"]
+        .as_mapping()
+        .expect("services")
+        .iter()
+        .filter(|(_, s)| s["ports"].is_sequence())
+        .map(|(n, _)| match n {
+            serde_yaml::Value::String(n) => n,
+            other => panic!("a service name: {other:?}"),
+        })
+        .collect();
+    assert_eq!(published, [name], "only the proxy is published");
+    let mount = proxy["volumes"][0].as_str().expect("the Caddyfile mounted");
+    let (file, target) = mount.split_once(':').expect("file:path");
+    assert!(target.starts_with("/etc/caddy/Caddyfile"), "{target}");
+    let caddyfile = std::fs::read_to_string(format!(
+        "{}/../{}",
+        env!("CARGO_MANIFEST_DIR"),
+        file.trim_start_matches("./")
+    ))
+    .expect("the Caddyfile is in the repository");
+    assert!(
+        caddyfile.contains(":5000 {"),
+        "Caddy listens on the published port"
+    );
+    let upstreams = caddyfile
+        .lines()
+        .map(str::trim)
+        .find_map(|line| line.strip_prefix("reverse_proxy "))
+        .expect("a reverse_proxy directive");
+    let upstreams: BTreeSet<&str> = upstreams.trim_end_matches('{').split_whitespace().collect();
+    let expected: BTreeSet<String> = backends
+        .keys()
+        .map(|backend| format!("{backend}:{bind_port}"))
+        .collect();
+    assert_eq!(
+        upstreams,
+        expected.iter().map(String::as_str).collect(),
+        "Caddy proxies to every backend on the port it listens on"
+    );
+    assert!(caddyfile.contains("health_uri /health/live"));
+    let depends: BTreeSet<String> = proxy["depends_on"]
+        .as_sequence()
+        .expect("depends_on")
+        .iter()
+        .map(scalar)
+        .collect();
+    assert_eq!(depends, names(&backends));
+}
