@@ -550,7 +550,8 @@ async fn cluster_two_backends_keep_the_promises_when_the_leader_dies_through_dis
         return;
     };
     assert!(stack.events_url().starts_with("esdb+discover://"));
-    // Node 0 is the discovery endpoint; it stays alive, as a DNS name for the cluster would.
+    // Node 0 is the discovery endpoint, and stays alive: the client reads gossip from that one
+    // address (`grpc.rs`, `node_selection`), with no DNS lookup that could name another.
     let figures = load_through(&stack, &[Fault::Elect(2), Fault::Kill(2)]).await;
     report("discovery, two backends", &figures);
     assert_eq!(figures.leader_moves, 2);
