@@ -6,6 +6,7 @@ mod support;
 mod access;
 mod audit_search;
 mod bad_input;
+mod cluster;
 mod compose;
 mod concurrency;
 mod crash;
