@@ -258,7 +258,14 @@ fn failure(err: &ClientError) -> String {
         ClientError::Refused(sentence) | ClientError::Unconfirmed(sentence) => sentence.clone(),
         ClientError::NotAnApi(_) => format!("{err}."),
         // The certificate cannot pass on a second try either.
-        ClientError::Tls(sentence) => format!("{sentence}. Esc gives up."),
+        ClientError::Tls(sentence) => {
+            let end = if sentence.ends_with(['.', '?']) {
+                ""
+            } else {
+                "."
+            };
+            format!("{sentence}{end} Esc gives up.")
+        }
     }
 }
 
