@@ -100,6 +100,11 @@ impl HistoryView {
         self.changes.get(self.selected)
     }
 
+    /// Whether a read has answered yet.
+    pub fn is_read(&self) -> bool {
+        self.read
+    }
+
     pub fn from_audit(&self) -> bool {
         self.from_audit
     }
