@@ -4,6 +4,7 @@
 use super::timeline::{changes, from_audit, Field, Mark};
 use crate::fixtures::{ch, entry, fixture, key, render, text};
 use crate::keymap::Context;
+use crate::list::Step;
 use crate::msg::{Effect, Msg, Story};
 use crossterm::event::KeyCode;
 use flightdeck_core::contract::{AuditEntry, HistoryEntry};
@@ -215,4 +216,83 @@ fn the_title_says_when_the_history_comes_from_the_audit_log() {
         "{screen}"
     );
     assert!(screen.contains("deleted"), "{screen}");
+}
+
+#[test]
+fn pages_move_by_the_timelines_height_and_stop_at_the_ends() {
+    let mut view = super::HistoryView::new(Uuid::from_u128(1), "SK101".into(), None);
+    // 10 rows: the window less its borders and the footer.
+    view.fit(ratatui::layout::Rect::new(0, 0, 100, 13));
+    assert_eq!(view.reload(), [Effect::LoadHistory(Uuid::from_u128(1))]);
+    let one = from_audit(Uuid::from_u128(1), &original_log());
+    let entries: Vec<HistoryEntry> = (0..25)
+        .map(|i| HistoryEntry {
+            revision: i,
+            ..one[0].clone()
+        })
+        .collect();
+    view.loaded(Ok(Story {
+        entries,
+        from_audit: false,
+    }));
+    assert_eq!(view.selected_index(), 24);
+    view.step(Step::PageUp);
+    assert_eq!(view.selected_index(), 14);
+    view.step(Step::PageUp);
+    view.step(Step::PageUp);
+    assert_eq!(view.selected_index(), 0);
+    view.step(Step::Up);
+    assert_eq!(view.selected_index(), 0);
+    view.step(Step::PageDown);
+    assert_eq!(view.selected_index(), 10);
+    view.step(Step::Last);
+    view.step(Step::Down);
+    assert_eq!(view.selected_index(), 24);
+    // Looking back in time, a reread keeps the event looked at.
+    view.step(Step::First);
+    view.reload();
+    let more: Vec<HistoryEntry> = (0..26)
+        .map(|i| HistoryEntry {
+            revision: i,
+            ..one[0].clone()
+        })
+        .collect();
+    view.loaded(Ok(Story {
+        entries: more,
+        from_audit: false,
+    }));
+    assert_eq!(view.selected_index(), 0);
+}
+
+#[test]
+fn a_failed_read_is_shown_and_the_next_one_clears_it() {
+    let mut view = super::HistoryView::new(Uuid::from_u128(1), "SK101".into(), None);
+    view.reload();
+    view.loaded(Err(crate::client::ClientError::Unreachable(
+        "refused".into(),
+    )));
+    assert!(view.error().is_some_and(|e| e.contains("refused")));
+    view.reload();
+    view.loaded(Ok(Story {
+        entries: from_audit(Uuid::from_u128(1), &original_log()),
+        from_audit: true,
+    }));
+    assert_eq!(view.error(), None);
+    assert!(view.title().ends_with("— from the audit log"));
+}
+
+#[test]
+fn an_entry_is_about_its_streams_flight_else_the_flight_its_data_names() {
+    use super::timeline::flight_of;
+    let log = original_log();
+    // The original's: a passenger's entry names its flight, a flight's entry is the flight.
+    assert_eq!(flight_of(&log[2]), Some(Uuid::from_u128(1)));
+    assert_eq!(flight_of(&log[1]), Some(Uuid::from_u128(2)));
+    // Flightdeck's stream wins over the data.
+    let mut named = log[1].clone();
+    named.stream = Some(format!("flight-{}", Uuid::from_u128(7)));
+    assert_eq!(flight_of(&named), Some(Uuid::from_u128(7)));
+    let mut nothing = log[1].clone();
+    nothing.data = json!({"name": "no ids"});
+    assert_eq!(flight_of(&nothing), None);
 }
