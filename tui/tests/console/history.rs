@@ -3,7 +3,7 @@
 //! history route) and on an original-style server (no route: rebuilt from the audit log).
 
 use crate::support::original::OriginalServer;
-use crate::support::pty::{Console, ENTER, ESC, UP};
+use crate::support::pty::{Console, DOWN, ENTER, ESC, UP};
 use std::time::Duration;
 
 const HOME: &str = "\x1b[H";
@@ -65,6 +65,17 @@ fn the_history_view_walks_a_flight_from_its_creation_to_now() {
     c.send(ESC);
     c.wait_gone("History of SK101");
     c.wait_line(&["Flights (1)"]);
+
+    // From the audit log, newest first: two down is the passenger's check-in, revision 1.
+    c.send("3");
+    c.send(DOWN);
+    c.send(DOWN);
+    c.send("h");
+    c.wait_for("History of SK101");
+    let screen = c.wait_line(&["After revision 1"]);
+    assert!(screen.contains("*Ann Lee"), "{screen}");
+    c.send(ESC);
+    c.wait_gone("History of SK101");
     c.send("q");
     assert!(c.wait_exit(), "flightdeck exits cleanly on q");
 }
