@@ -3,8 +3,8 @@
 
 use crate::counts;
 use flightdeck_core::contract::{
-    AuditEntry, CreateFlight, CreatePassenger, Created, DeleteFlight, Flight, Outcome, Passenger,
-    Problem, UpdateFlight, UpdatePassenger,
+    AuditEntry, CreateFlight, CreatePassenger, Created, DeleteFlight, Flight, HistoryEntry,
+    Outcome, Passenger, Problem, UpdateFlight, UpdatePassenger,
 };
 use serde::de::DeserializeOwned;
 use serde::Serialize;
@@ -407,6 +407,13 @@ impl Client {
 
     pub async fn passenger(&self, id: Uuid) -> Result<Option<Passenger>, ClientError> {
         self.get(&format!("{}/{id}", self.endpoints.passengers))
+            .await
+    }
+
+    /// A flight's history; `None` when the backend has no such route (an original one) or no
+    /// such flight.
+    pub async fn history(&self, id: Uuid) -> Result<Option<Vec<HistoryEntry>>, ClientError> {
+        self.get(&format!("{}/{id}/history", self.endpoints.flights))
             .await
     }
 

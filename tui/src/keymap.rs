@@ -21,10 +21,12 @@ pub enum Context {
     Confirm,
     /// The backend's status view.
     Status,
+    /// A flight's history.
+    History,
 }
 
 impl Context {
-    pub const ALL: [Context; 10] = [
+    pub const ALL: [Context; 11] = [
         Context::Global,
         Context::Flights,
         Context::Passengers,
@@ -35,14 +37,16 @@ impl Context {
         Context::Details,
         Context::Confirm,
         Context::Status,
+        Context::History,
     ];
 
     /// The contexts the help lists, in its order.
-    pub const HELP: [Context; 5] = [
+    pub const HELP: [Context; 6] = [
         Context::Global,
         Context::Flights,
         Context::Passengers,
         Context::Audit,
+        Context::History,
         Context::Form,
     ];
 
@@ -67,6 +71,7 @@ impl Context {
             Self::Details => "Entry details",
             Self::Confirm => "Confirmation",
             Self::Status => "Backend status",
+            Self::History => "Flight history",
         }
     }
 
@@ -95,6 +100,8 @@ pub enum Action {
     Help,
     /// The backend's status view.
     Status,
+    /// The history view of the flight selected, or of the audit entry's flight.
+    History,
     NewFlight,
     EditFlight,
     AddPassenger,
@@ -174,6 +181,20 @@ const fn bind(
 
 use Action as A;
 use Context as C;
+
+/// The keys that move through a dialog's lines, one at a time or by page.
+const MOVES: &[(Chord, Action)] = &[
+    (key(KeyCode::Up), A::Move(Step::Up)),
+    (ch('k'), A::Move(Step::Up)),
+    (key(KeyCode::Down), A::Move(Step::Down)),
+    (ch('j'), A::Move(Step::Down)),
+    (key(KeyCode::PageUp), A::Move(Step::PageUp)),
+    (key(KeyCode::PageDown), A::Move(Step::PageDown)),
+    (key(KeyCode::Home), A::Move(Step::First)),
+    (ch('g'), A::Move(Step::First)),
+    (key(KeyCode::End), A::Move(Step::Last)),
+    (ch('G'), A::Move(Step::Last)),
+];
 
 pub const BINDINGS: &[Binding] = &[
     bind(
@@ -301,6 +322,13 @@ pub const BINDINGS: &[Binding] = &[
         &[(ch('x'), A::Delete), (key(KeyCode::Delete), A::Delete)],
     ),
     bind(
+        C::Flights,
+        "h",
+        "the flight's history",
+        hint("h", "history"),
+        &[(ch('h'), A::History)],
+    ),
+    bind(
         C::Passengers,
         "a",
         "add a passenger",
@@ -341,6 +369,31 @@ pub const BINDINGS: &[Binding] = &[
         "all / flights / passengers",
         hint("t", "type"),
         &[(ch('t'), A::CycleKind)],
+    ),
+    bind(
+        C::Audit,
+        "h",
+        "the history of the entry's flight",
+        hint("h", "history"),
+        &[(ch('h'), A::History)],
+    ),
+    bind(
+        C::History,
+        "↑ ↓ PgUp PgDn",
+        "move through time; Home End: first, last",
+        hint("↑ ↓ PgUp PgDn", "move through time"),
+        MOVES,
+    ),
+    bind(
+        C::History,
+        "Esc h",
+        "back",
+        hint("Esc", "back"),
+        &[
+            (key(KeyCode::Esc), A::Close),
+            (ch('h'), A::Close),
+            (ch('q'), A::Close),
+        ],
     ),
     bind(
         C::Filter,
@@ -392,18 +445,7 @@ pub const BINDINGS: &[Binding] = &[
         "↑ ↓ PgUp PgDn",
         "scroll",
         hint("↑ ↓ PgUp PgDn", "scroll"),
-        &[
-            (key(KeyCode::Up), A::Move(Step::Up)),
-            (ch('k'), A::Move(Step::Up)),
-            (key(KeyCode::Down), A::Move(Step::Down)),
-            (ch('j'), A::Move(Step::Down)),
-            (key(KeyCode::PageUp), A::Move(Step::PageUp)),
-            (key(KeyCode::PageDown), A::Move(Step::PageDown)),
-            (key(KeyCode::Home), A::Move(Step::First)),
-            (ch('g'), A::Move(Step::First)),
-            (key(KeyCode::End), A::Move(Step::Last)),
-            (ch('G'), A::Move(Step::Last)),
-        ],
+        MOVES,
     ),
     bind(
         C::Help,
@@ -422,18 +464,7 @@ pub const BINDINGS: &[Binding] = &[
         "↑ ↓ PgUp PgDn",
         "scroll",
         hint("↑ ↓ PgUp PgDn", "scroll"),
-        &[
-            (key(KeyCode::Up), A::Move(Step::Up)),
-            (ch('k'), A::Move(Step::Up)),
-            (key(KeyCode::Down), A::Move(Step::Down)),
-            (ch('j'), A::Move(Step::Down)),
-            (key(KeyCode::PageUp), A::Move(Step::PageUp)),
-            (key(KeyCode::PageDown), A::Move(Step::PageDown)),
-            (key(KeyCode::Home), A::Move(Step::First)),
-            (ch('g'), A::Move(Step::First)),
-            (key(KeyCode::End), A::Move(Step::Last)),
-            (ch('G'), A::Move(Step::Last)),
-        ],
+        MOVES,
     ),
     bind(
         C::Details,
@@ -528,47 +559,4 @@ pub fn key_for(context: Context, action: Action) -> Option<KeyEvent> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn no_two_bindings_of_one_context_share_a_key() {
-        for context in Context::ALL {
-            let global = context
-                .is_pane()
-                .then(|| of(Context::Global))
-                .into_iter()
-                .flatten();
-            let chords: Vec<Chord> = of(context)
-                .chain(global)
-                .flat_map(|b| b.chords.iter().map(|(c, _)| *c))
-                .collect();
-            for (i, chord) in chords.iter().enumerate() {
-                assert!(
-                    !chords[i + 1..].contains(chord),
-                    "{chord:?} is bound twice in {context:?}"
-                );
-            }
-        }
-    }
-
-    #[test]
-    fn keys_match_by_code_and_control() {
-        let plain = |c| KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE);
-        let ctrl = |c| KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL);
-        assert_eq!(action(Context::Global, ctrl('c')), Some(Action::Interrupt));
-        assert_eq!(action(Context::Global, plain('c')), None);
-        assert_eq!(action(Context::Global, ctrl('q')), Some(Action::Quit));
-        assert_eq!(action(Context::Confirm, plain('n')), Some(Action::Keep));
-        assert_eq!(action(Context::Confirm, plain('Y')), Some(Action::Confirm));
-        assert_eq!(key_for(Context::Flights, Action::Delete), Some(plain('x')));
-    }
-
-    #[test]
-    fn the_footer_adds_the_global_hints_to_a_panes_own() {
-        let keys: Vec<&str> = hints(Context::Passengers).iter().map(|h| h.keys).collect();
-        assert_eq!(keys, ["a", "b", "e", "/", "?", "q"]);
-        let keys: Vec<&str> = hints(Context::Confirm).iter().map(|h| h.keys).collect();
-        assert_eq!(keys, ["y", "any other key"]);
-    }
-}
+mod tests;

@@ -19,6 +19,7 @@ pub mod embedded;
 mod fixtures;
 pub mod focus;
 pub mod footer;
+pub mod history;
 pub mod keymap;
 pub mod layout;
 pub mod list;

@@ -5,7 +5,7 @@
 use crate::client::{ClientError, Dialect};
 use crossterm::event::{KeyEvent, MouseEvent};
 use flightdeck_core::backend_status::BackendStatus;
-use flightdeck_core::contract::{AuditEntry, Flight, Passenger};
+use flightdeck_core::contract::{AuditEntry, Flight, HistoryEntry, Passenger};
 use std::time::{Duration, Instant};
 use uuid::Uuid;
 
@@ -30,6 +30,8 @@ pub enum Msg {
     Timer(Timer),
     /// What answers at the backend's URL, or why it is no backend.
     Identified(Result<Dialect, ClientError>),
+    /// A flight's history as read for the history view.
+    History(Uuid, Result<Story, ClientError>),
     /// SIGTSTP: the shell asks the console to stop for a while.
     Suspend,
     /// SIGCONT: the console goes on after a stop, and the terminal must be taken again.
@@ -62,6 +64,8 @@ pub enum Effect {
         timer: Timer,
         after: Duration,
     },
+    /// Reads a flight's history (from the audit log where the backend has no history route).
+    LoadHistory(Uuid),
     /// Gives the terminal back and stops until continued.
     Suspend,
     /// Read the backend's status after a pause.
@@ -145,4 +149,12 @@ pub struct Done {
     /// before the lists are read again.
     pub flight: Option<Flight>,
     pub passenger: Option<Passenger>,
+}
+
+/// A flight's events in order, each with the flight and manifest right after it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Story {
+    pub entries: Vec<HistoryEntry>,
+    /// Built from the audit log, because the backend has no history route (an original one).
+    pub from_audit: bool,
 }

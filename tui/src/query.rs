@@ -24,6 +24,8 @@ pub trait Query {
     fn passenger(&self, id: Uuid) -> Option<&Passenger>;
     fn audit_entries(&self) -> impl Iterator<Item = &AuditEntry>;
     fn toast(&self) -> Option<&Toast>;
+    /// The history view, while it is open.
+    fn history(&self) -> Option<&crate::history::HistoryView>;
     /// The number of the latest toast, shown or expired: it changes when a command answers.
     fn toast_seq(&self) -> u64;
     /// The command being carried out, in words.

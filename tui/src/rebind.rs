@@ -37,6 +37,7 @@ pub const ACTIONS: &[(&str, Action)] = &[
     ("details", Action::Details),
     ("follow", Action::Follow),
     ("cycle_kind", Action::CycleKind),
+    ("history", Action::History),
 ];
 
 /// The contexts whose bindings an override changes: the panes, and the entry details, which

@@ -97,6 +97,11 @@ fn carry_out(effect: Effect, client: &Client, tx: &UnboundedSender<Msg>) {
                 let _ = tx.send(Msg::Passengers(id, client.passengers_of(id).await));
             });
         }
+        Effect::LoadHistory(id) => {
+            tokio::spawn(async move {
+                let _ = tx.send(Msg::History(id, crate::history::load(&client, id).await));
+            });
+        }
         Effect::Run(command) => {
             tokio::spawn(async move {
                 let _ = tx.send(Msg::Done(sender::send(&client, command).await));

@@ -5,6 +5,7 @@
 //! terminal or the network, so all of it is testable.
 
 mod draw;
+mod history;
 mod loads;
 mod query;
 #[cfg(test)]
@@ -244,6 +245,7 @@ impl Console {
                 effects
             }
             Msg::Identified(result) => self.on_identified(result),
+            Msg::History(flight, result) => self.on_history(flight, result),
             Msg::Suspend => vec![Effect::Suspend],
             // The runtime takes the terminal again and redraws it; nothing here changed.
             Msg::Resumed => vec![],
@@ -337,11 +339,13 @@ impl Console {
     }
 
     fn on_audit(&mut self, entry: AuditEntry) -> Vec<Effect> {
+        let mut effects = self.history_grows(&entry);
         if !self.audit.push(entry, self.flights.numbers()) {
-            return vec![];
+            return effects;
         }
         // Every event changes a flight or a passenger: read them again (coalesced).
-        self.reload()
+        effects.extend(self.reload());
+        effects
     }
 
     fn on_done(&mut self, done: Done) -> Vec<Effect> {
@@ -524,6 +528,7 @@ impl Console {
             Action::Show(focus) => self.focus = focus,
             Action::Help => self.open(Dialog::Help),
             Action::Status => return Some(self.open_status()),
+            Action::History => return Some(self.open_history()),
             _ => return self.on_pane(self.focus, Input::Action(action)),
         }
         Some(vec![])

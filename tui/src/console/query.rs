@@ -14,6 +14,13 @@ impl Query for Console {
         self.focus
     }
 
+    fn history(&self) -> Option<&crate::history::HistoryView> {
+        match &self.overlay {
+            Some(crate::overlays::Overlay::History(view)) => Some(view),
+            _ => None,
+        }
+    }
+
     fn dialog(&self) -> Option<Context> {
         self.overlay.as_ref().map(|o| o.context())
     }

@@ -178,6 +178,7 @@ fn in_context(context: Context, focus: Focus) -> Console {
         Context::Details => vec![ch('3'), key(KeyCode::Enter)],
         Context::Confirm => vec![ch('1'), ch('x')],
         Context::Status => vec![ch('s')],
+        Context::History => vec![ch('1'), ch('h')],
     };
     for key in keys {
         console.update(key);

@@ -222,6 +222,17 @@ async fn look(
                 Err(seen)
             }
         }
+        Expectation::History {
+            flight,
+            events,
+            last,
+        } => {
+            // As the console's view reads it: the history route, else the audit log folded.
+            let story = crate::history::load(client, names.id(flight)?)
+                .await
+                .map_err(read)?;
+            super::script::history_matches(&story.entries, *events, last.as_deref())
+        }
         Expectation::Audit {
             about,
             event,

@@ -42,6 +42,7 @@ const EXPECTATIONS: &[&str] = &[
     "passenger_status",
     "passenger_count",
     "audit",
+    "history",
 ];
 /// Every step may carry these besides its own fields.
 const COMMON: &[&str] = &["action", "expect", "say", "timeout"];
@@ -223,6 +224,7 @@ impl StepReader<'_> {
                     "passenger_status" => &["passenger", "status"],
                     "passenger_count" => &["flight", "count", "boarded"],
                     "audit" => &["about", "event", "status"],
+                    "history" => &["flight", "events", "last"],
                     other => {
                         return Err(format!(
                             "unknown expectation '{other}'; the expectations are {}",
@@ -429,6 +431,11 @@ impl StepReader<'_> {
                     boarded,
                 }
             }
+            "history" => Expectation::History {
+                flight: self.bound("flight", Kind::Flight, what)?,
+                events: self.count("events")?,
+                last: self.optional_text("last", what)?,
+            },
             _ => {
                 let about = self.text("about", what)?;
                 let kind = self.check_bound(&about, None)?;

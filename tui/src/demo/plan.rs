@@ -31,6 +31,8 @@ pub enum Op {
         flight: String,
     },
     Check(Expectation),
+    /// Leaves what is on screen a step's pause longer, for the viewer to read.
+    Hold,
 }
 
 impl Op {
@@ -175,6 +177,15 @@ pub fn plan(kind: &StepKind, passenger_flight: &HashMap<String, String>) -> VecD
                     ops.push_back(Op::SelectFlight(flight.clone()));
                 }
                 Expectation::Audit { .. } => {}
+                Expectation::History { flight, .. } => {
+                    // The view is opened, read, held a moment, and closed again.
+                    ops.push_back(Op::SelectFlight(flight.clone()));
+                    ops.push_back(Op::flights(Does::History));
+                    ops.push_back(Op::Check(e.clone()));
+                    ops.push_back(Op::Hold);
+                    ops.push_back(Op::Press(Context::History, Does::Close));
+                    return ops;
+                }
             }
             ops.push_back(Op::Check(e.clone()));
         }

@@ -99,6 +99,12 @@ pub enum Expectation {
         event: Option<String>,
         status: Option<i64>,
     },
+    /// The flight's history: `events` entries, the last named with `last` in it.
+    History {
+        flight: String,
+        events: Option<u32>,
+        last: Option<String>,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -159,6 +165,20 @@ pub fn describe(kind: &StepKind) -> String {
                 Some(b) => format!("Expect {flight} to have {count} passengers, {b} boarded"),
                 None => format!("Expect {flight} to have {count} passengers"),
             },
+            Expectation::History {
+                flight,
+                events,
+                last,
+            } => {
+                let mut text = format!("Expect the history of {flight}");
+                if let Some(n) = events {
+                    text.push_str(&format!(" to hold {n} events"));
+                }
+                if let Some(l) = last {
+                    text.push_str(&format!(", the last '{l}'"));
+                }
+                text
+            }
             Expectation::Audit { about, event, .. } => match event {
                 Some(e) => format!("Expect an audit entry '{e}' about {about}"),
                 None => format!("Expect an audit entry about {about}"),
@@ -197,5 +217,24 @@ pub fn audit_matches(
     match status {
         Some(want) => entry.data.get("status").and_then(|v| v.as_i64()) == Some(want),
         None => true,
+    }
+}
+
+/// Whether a flight's history is what a `history` expectation asks: `Ok` with what it holds,
+/// else `Err` with what it holds instead.
+pub fn history_matches(
+    entries: &[flightdeck_core::contract::HistoryEntry],
+    events: Option<u32>,
+    last: Option<&str>,
+) -> Result<String, String> {
+    let newest = entries.last().map_or("", |e| e.event_name.as_str());
+    let seen = format!("{} events, the last '{newest}'", entries.len());
+    let count_holds = events.is_none_or(|n| entries.len() == n as usize);
+    let last_holds = last
+        .is_none_or(|l| !newest.is_empty() && newest.to_lowercase().contains(&l.to_lowercase()));
+    if count_holds && last_holds {
+        Ok(format!("history: {seen}"))
+    } else {
+        Err(format!("the history holds {seen}"))
     }
 }

@@ -4,7 +4,7 @@
 //! step; the toast line shows the answers.
 
 use super::plan::{plan, Op};
-use super::script::{audit_matches, Expectation, Script};
+use super::script::{audit_matches, history_matches, Expectation, Script};
 use crate::focus::Focus;
 use crate::keymap::{self, Action, Context};
 use crate::layout;
@@ -364,6 +364,10 @@ impl Director {
                 }
                 None => Progress::Finish(Err("the new passenger's id is unknown".to_owned())),
             },
+            Op::Hold => {
+                self.next_at = Instant::now() + self.step_gap;
+                Progress::Next
+            }
             Op::Check(e) => match self.check(e, console) {
                 Ok(()) => Progress::Next,
                 Err(seen) => Progress::Wait(seen),
@@ -410,6 +414,22 @@ impl Director {
                         f.passenger_count.unwrap_or(0)
                     )),
                     None => Err(format!("flight '{flight}' not in the list")),
+                }
+            }
+            Expectation::History {
+                flight,
+                events,
+                last,
+            } => {
+                let id = self.id(flight).ok_or_else(|| unbound(flight))?;
+                match console.history() {
+                    Some(view) if view.flight() == id && view.is_read() => {
+                        history_matches(view.entries(), *events, last.as_deref()).map(|_| ())
+                    }
+                    Some(view) if view.error().is_some() => {
+                        Err(view.error().unwrap_or_default().to_owned())
+                    }
+                    _ => Err(format!("the history of '{flight}' not shown")),
                 }
             }
             Expectation::Audit {

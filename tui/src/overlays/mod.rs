@@ -10,6 +10,7 @@ pub mod scroll;
 pub mod status;
 
 use crate::ask::{Ask, Dialog};
+use crate::history::HistoryView;
 use crate::keymap::{Action, Context};
 use crate::msg::Command;
 use crate::theme::{Theme, Tone};
@@ -29,6 +30,8 @@ pub enum Overlay {
     ConfirmDelete(ConfirmDelete),
     Form(Form),
     Status(StatusView),
+    /// A flight's history: the whole window, not a dialog, but like one it takes every key.
+    History(Box<HistoryView>),
 }
 
 /// What a dialog did with a key.
@@ -59,13 +62,20 @@ impl Overlay {
             Self::ConfirmDelete(_) => Context::Confirm,
             Self::Form(_) => Context::Form,
             Self::Status(_) => Context::Status,
+            Self::History(_) => Context::History,
         }
     }
 
     /// Carries out a binding of its context; `None` when the action is not the dialog's.
     pub fn act(&mut self, action: Action) -> Option<Reply> {
         match (self, action) {
-            (Self::Help(_) | Self::Status(_), Action::Close) => Some(Reply::Close(vec![])),
+            (Self::Help(_) | Self::Status(_) | Self::History(_), Action::Close) => {
+                Some(Reply::Close(vec![]))
+            }
+            (Self::History(history), Action::Move(step)) => {
+                history.step(step);
+                Some(Reply::Stay)
+            }
             (Self::Help(help), Action::Move(step)) => {
                 help.scroll(step);
                 Some(Reply::Stay)
@@ -104,6 +114,7 @@ impl Overlay {
         match self {
             Self::Help(help) => help.fit(size),
             Self::Details(details) => details.fit(size),
+            Self::History(history) => history.fit(size),
             Self::ConfirmDelete(_) | Self::Form(_) | Self::Status(_) => {}
         }
     }
@@ -129,6 +140,7 @@ impl Overlay {
             Self::ConfirmDelete(confirm) => confirm.draw(frame, size, theme),
             Self::Form(form) => form.draw(frame, size, theme),
             Self::Status(status) => status.draw(frame, size, theme),
+            Self::History(history) => history.draw(frame, size, theme),
         }
     }
 }

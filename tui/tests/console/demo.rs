@@ -103,7 +103,7 @@ fn the_examples_play_headless_on_the_original_services_one_by_one() {
     let server = rt
         .block_on(OriginalServer::start(Duration::from_millis(200)))
         .unwrap();
-    for name in ["boarding.toml", "editing.toml"] {
+    for name in ["boarding.toml", "editing.toml", "history.toml"] {
         let path = example(name);
         let out = flightdeck(&[
             "demo",
@@ -178,7 +178,7 @@ flight = "f"
 
 #[test]
 fn both_examples_and_the_tour_parse() {
-    for name in ["boarding.toml", "editing.toml"] {
+    for name in ["boarding.toml", "editing.toml", "history.toml"] {
         let s = load(&example(name)).unwrap();
         assert!(s.steps.len() >= 8, "{name}");
     }
@@ -463,4 +463,57 @@ timeout = "300ms"
         .unwrap_or_else(|| panic!("no failure on the screen left behind:\n{screen}"));
     assert!(line.contains("SK9 lands by itself"), "{line}");
     assert!(line.contains("saw SK9 Waiting for boarding"), "{line}");
+}
+
+#[test]
+fn the_history_expectation_holds_on_the_embedded_backend_and_says_what_it_saw_when_not() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let path = example("history.toml");
+    let out = flightdeck(&[
+        "demo",
+        "--headless",
+        "--script",
+        path.to_str().unwrap(),
+        "--data-dir",
+        data.to_str().unwrap(),
+    ]);
+    let stdout = text(&out.stdout);
+    assert!(out.status.success(), "{stdout}\n{}", text(&out.stderr));
+    assert!(stdout.contains("history: 4 events"), "{stdout}");
+
+    let wrong = dir.path().join("wrong.toml");
+    std::fs::write(
+        &wrong,
+        r#"
+[[step]]
+action = "create_flight"
+as = "f"
+origin = "ARN"
+destination = "CPH"
+number = "SK9"
+[[step]]
+expect = "history"
+flight = "f"
+events = 2
+timeout = "300ms"
+"#,
+    )
+    .unwrap();
+    let out = flightdeck(&[
+        "demo",
+        "--headless",
+        "--script",
+        wrong.to_str().unwrap(),
+        "--data-dir",
+        dir.path().join("data2").to_str().unwrap(),
+    ]);
+    let stdout = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    let last = stdout.lines().last().unwrap_or_default();
+    assert!(last.contains("FAILED at step 2"), "{last}");
+    assert!(
+        last.contains("1 events, the last 'Create flight'"),
+        "{last}"
+    );
 }

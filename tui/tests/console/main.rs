@@ -5,4 +5,5 @@
 mod comforts;
 mod demo;
 mod e2e;
+mod history;
 mod support;

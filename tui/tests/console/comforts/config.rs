@@ -54,7 +54,7 @@ fn flightdeck_config_prints_each_setting_and_where_it_came_from() {
         dir.path(),
         "config.toml",
         "api = \"https://from-the-file.example/api\"\npoll_interval = \"5s\"\ntoken_file = \"token\"\n\
-         theme = \"no-color\"\n\n[keys]\nhelp = \"h\"\n",
+         theme = \"no-color\"\n\n[keys]\nhelp = \"H\"\n",
     );
     let out = flightdeck(
         &[
@@ -97,7 +97,7 @@ fn flightdeck_config_prints_each_setting_and_where_it_came_from() {
     );
     assert!(line("ca_cert").ends_with("(--ca-cert)"), "{stdout}");
     assert!(line("theme").contains("no-color"), "{stdout}");
-    assert!(line("keys.help").contains('h'), "{stdout}");
+    assert!(line("keys.help").contains('H'), "{stdout}");
 
     // A flag wins over the file; without a file, everything is a default.
     let out = flightdeck(
