@@ -371,7 +371,8 @@ fn the_visible_tour_plays_to_its_last_step() {
         40,
         160,
     );
-    c.wait_line(&["Step 1/", "Create flight SK101"]);
+    // At speed 0 the first step's banner may be gone before a look at the screen.
+    c.wait_line_shown(&["Step 1/", "Create flight SK101"]);
     let n = tour_steps();
     c.wait_for(&format!("Tour complete: all {n} steps held"));
     // The final state: SK101 gone, DY602 arrived with both passengers, LH808 edited to Porto
@@ -407,7 +408,8 @@ fn any_key_pauses_the_visible_tour_and_exit_ends_it() {
         40,
         160,
     );
-    c.wait_line(&["Step 1/", "Create flight SK101"]);
+    // At speed 0 the first step's banner may be gone before a look at the screen.
+    c.wait_line_shown(&["Step 1/", "Create flight SK101"]);
     c.send(" ");
     c.wait_for("PAUSED");
     c.send(" ");

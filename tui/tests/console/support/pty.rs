@@ -14,6 +14,9 @@ pub const SCREEN_TIMEOUT: Duration = Duration::from_secs(30);
 struct Screen {
     parser: vt100::Parser,
     closed: bool,
+    /// Every line any screen has shown, for what may be on screen too briefly for a waiter to
+    /// look at it (a fast tour's first banner).
+    seen: std::collections::HashSet<String>,
 }
 
 pub struct Console {
@@ -73,6 +76,7 @@ impl Console {
             Mutex::new(Screen {
                 parser: vt100::Parser::new(rows, cols, 0),
                 closed: false,
+                seen: std::collections::HashSet::new(),
             }),
             Condvar::new(),
         ));
@@ -92,6 +96,14 @@ impl Console {
                     return;
                 }
                 screen.parser.process(&buf[..n]);
+                let lines: Vec<String> = screen
+                    .parser
+                    .screen()
+                    .contents()
+                    .lines()
+                    .map(str::to_owned)
+                    .collect();
+                screen.seen.extend(lines);
                 changed.notify_all();
             }
         });
@@ -190,6 +202,31 @@ impl Console {
     }
 
     /// Waits for a screen line that holds every one of `parts`.
+    /// Waits until some screen has shown a line with every one of `parts`, even if it is gone
+    /// by now.
+    pub fn wait_line_shown(&self, parts: &[&str]) {
+        let deadline = Instant::now() + SCREEN_TIMEOUT;
+        let (lock, changed) = &*self.screen;
+        let mut screen = lock.lock().unwrap_or_else(|e| e.into_inner());
+        loop {
+            if screen
+                .seen
+                .iter()
+                .any(|l| parts.iter().all(|p| l.contains(p)))
+            {
+                return;
+            }
+            let now = Instant::now();
+            if now >= deadline || screen.closed {
+                panic!(
+                    "no screen showed a line with {parts:?}; the screen shows:\n{}",
+                    screen.parser.screen().contents()
+                );
+            }
+            screen = changed.wait_timeout(screen, deadline - now).unwrap().0;
+        }
+    }
+
     pub fn wait_line(&self, parts: &[&str]) -> String {
         self.wait_until(&format!("a line with {parts:?}"), |s| {
             s.lines().any(|l| parts.iter().all(|p| l.contains(p)))
