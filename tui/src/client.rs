@@ -415,6 +415,40 @@ impl Client {
         Ok(self.get(&url).await?.unwrap_or_default())
     }
 
+    /// The `limit` entries just before `before` (oldest first); `NEWEST` asks for the newest.
+    /// A backend without paging ignores the parameters and answers the whole log, which the
+    /// caller tells from an answer longer than `limit`.
+    pub async fn audit_before(
+        &self,
+        before: u64,
+        limit: usize,
+    ) -> Result<Vec<AuditEntry>, ClientError> {
+        let url = format!(
+            "{}/all?before={before}&limit={limit}",
+            self.endpoints.auditlog
+        );
+        Ok(self.get(&url).await?.unwrap_or_default())
+    }
+
+    /// The newest `limit` entries that match `q`, just before `before` (oldest first).
+    pub async fn audit_search(
+        &self,
+        q: &str,
+        before: u64,
+        limit: usize,
+    ) -> Result<Vec<AuditEntry>, ClientError> {
+        let url = reqwest::Url::parse_with_params(
+            &format!("{}/all", self.endpoints.auditlog),
+            &[
+                ("q", q.to_owned()),
+                ("before", before.to_string()),
+                ("limit", limit.to_string()),
+            ],
+        )
+        .map_err(|e| ClientError::Decode(e.to_string()))?;
+        Ok(self.get(url.as_str()).await?.unwrap_or_default())
+    }
+
     pub async fn create_flight(&self, body: &CreateFlight) -> Result<Uuid, ClientError> {
         self.create_flight_once(body, Uuid::new_v4()).await
     }
