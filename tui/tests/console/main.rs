@@ -6,3 +6,4 @@ mod comforts;
 mod demo;
 mod e2e;
 mod support;
+mod window;
