@@ -523,9 +523,15 @@ impl AuditPane {
             return;
         }
         let (slice, selected) = visible(&self.view, area);
+        // Room for a position in a long log: the whole log counts, not one stream. The newest
+        // row has the largest, and a million-event log needs a seventh digit.
+        let digits = self
+            .rows
+            .last()
+            .map_or(0, |r| number(&r.entry).len())
+            .max(6);
         let columns = [
-            // Room for a position in a long log: the whole log counts, not one stream.
-            Constraint::Length(6),
+            Constraint::Length(digits as u16),
             Constraint::Length(8),
             Constraint::Length(22),
             Constraint::Fill(1),

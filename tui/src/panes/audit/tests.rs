@@ -356,3 +356,11 @@ fn a_backend_without_paging_is_polled_and_its_last_page_held() {
     assert!(reads(&effects).is_empty(), "the filter stays local");
     assert_eq!(console.audit().view().rows().len(), page as usize);
 }
+
+#[test]
+fn a_position_past_a_million_is_shown_whole() {
+    let mut console = loaded(140, 30, Theme::plain());
+    console.update(Msg::AuditSnapshot(positions(999_990..=1_000_006)));
+    let screen = text(&render(&console));
+    assert!(screen.contains("1000006 "), "{screen}");
+}
