@@ -1,7 +1,7 @@
 //! What a component asks of the console's root: a dialog to open, a command to send, a word to
 //! the operator. Components never reach into one another; the root carries out what they ask.
 
-use crate::msg::Command;
+use crate::msg::{AuditPage, Command};
 use crate::theme::Tone;
 use flightdeck_core::contract::{AuditEntry, Flight, Passenger};
 use flightdeck_core::DomainError;
@@ -11,6 +11,8 @@ pub enum Ask {
     Open(Dialog),
     Run(Command),
     Say(String, Tone),
+    /// A page of the audit log to read.
+    ReadAudit(AuditPage),
 }
 
 impl Ask {

@@ -4,7 +4,7 @@
 use crate::counts;
 use flightdeck_core::contract::{
     AuditEntry, CreateFlight, CreatePassenger, Created, DeleteFlight, Flight, HistoryEntry,
-    Outcome, Passenger, Problem, UpdateFlight, UpdatePassenger,
+    Outcome, Passenger, UpdateFlight, UpdatePassenger,
 };
 use serde::de::DeserializeOwned;
 use serde::Serialize;
@@ -15,6 +15,9 @@ use uuid::Uuid;
 
 /// Where the three resources live. Each URL is the collection itself, e.g.
 /// `http://localhost:5000/api/flights` or `http://flights-api:8040/flights`.
+mod problem;
+pub use problem::{problem_message, WANTS_TOKEN};
+
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Endpoints {
     pub flights: String,
@@ -155,26 +158,6 @@ fn why_unreachable(err: &reqwest::Error) -> String {
         text.to_owned()
     }
 }
-
-/// The message of an error answer: a Flightdeck problem body, else the body's text.
-pub fn problem_message(body: &str) -> String {
-    if let Ok(problem) = serde_json::from_str::<Problem>(body) {
-        return if problem.detail.is_empty() {
-            problem.title
-        } else {
-            format!("{}: {}", problem.title, problem.detail)
-        };
-    }
-    let text: String = body.split_whitespace().collect::<Vec<_>>().join(" ");
-    if text.is_empty() {
-        "no details".to_owned()
-    } else {
-        text.chars().take(200).collect()
-    }
-}
-
-/// What the console says when the backend answers 401: the operator can act on it.
-pub const WANTS_TOKEN: &str = "the backend wants a token: pass --token or FLIGHTDECK_TOKEN";
 
 /// The error for a non-success answer. A 401 gets a sentence that says what to do, since the
 /// backend's own text cannot know which flag this client has.
@@ -420,6 +403,40 @@ impl Client {
     pub async fn audit_all(&self) -> Result<Vec<AuditEntry>, ClientError> {
         let url = format!("{}/all", self.endpoints.auditlog);
         Ok(self.get(&url).await?.unwrap_or_default())
+    }
+
+    /// The `limit` entries just before `before` (oldest first); `NEWEST` asks for the newest.
+    /// A backend without paging ignores the parameters and answers the whole log, which the
+    /// caller tells from an answer longer than `limit`.
+    pub async fn audit_before(
+        &self,
+        before: u64,
+        limit: usize,
+    ) -> Result<Vec<AuditEntry>, ClientError> {
+        let url = format!(
+            "{}/all?before={before}&limit={limit}",
+            self.endpoints.auditlog
+        );
+        Ok(self.get(&url).await?.unwrap_or_default())
+    }
+
+    /// The newest `limit` entries that match `q`, just before `before` (oldest first).
+    pub async fn audit_search(
+        &self,
+        q: &str,
+        before: u64,
+        limit: usize,
+    ) -> Result<Vec<AuditEntry>, ClientError> {
+        let url = reqwest::Url::parse_with_params(
+            &format!("{}/all", self.endpoints.auditlog),
+            &[
+                ("q", q.to_owned()),
+                ("before", before.to_string()),
+                ("limit", limit.to_string()),
+            ],
+        )
+        .map_err(|e| ClientError::Decode(e.to_string()))?;
+        Ok(self.get(url.as_str()).await?.unwrap_or_default())
     }
 
     pub async fn create_flight(&self, body: &CreateFlight) -> Result<Uuid, ClientError> {

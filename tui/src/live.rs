@@ -3,7 +3,8 @@
 //! polling `auditlog/all` where the stream answers 404 (an original deployment).
 
 use crate::client::{Client, ClientError};
-use crate::msg::{FeedEvent, Msg};
+use crate::msg::{FeedEvent, Msg, NEWEST};
+use crate::panes::audit::PAGE;
 use flightdeck_core::contract::AuditEntry;
 use futures_util::StreamExt;
 use std::time::Duration;
@@ -98,6 +99,15 @@ impl SseParser {
     }
 }
 
+/// The last page of what was read: a backend without paging answers its whole log, and only
+/// what the pane holds is kept, so that memory does not grow with the log.
+fn last_page(mut entries: Vec<AuditEntry>) -> Vec<AuditEntry> {
+    if entries.len() > PAGE {
+        entries.drain(..entries.len() - PAGE);
+    }
+    entries
+}
+
 fn send(tx: &UnboundedSender<Msg>, msg: Msg) -> bool {
     tx.send(msg).is_ok()
 }
@@ -137,8 +147,11 @@ async fn connect(client: &Client, last: Option<u64>) -> Result<Connect, ClientEr
 pub async fn follow(client: Client, tx: UnboundedSender<Msg>, poll_interval: Duration) {
     let mut backoff = Backoff::default();
     let mut last = loop {
-        match client.audit_all().await {
+        // Only the newest page: a long log is never read whole (a backend without paging
+        // answers it all anyway, and the pane keeps its last page).
+        match client.audit_before(NEWEST, PAGE).await {
             Ok(entries) => {
+                let entries = last_page(entries);
                 let last = entries.iter().filter_map(|e| e.position).max();
                 if !send(&tx, Msg::AuditSnapshot(entries)) {
                     return;
@@ -241,6 +254,7 @@ async fn poll(client: Client, tx: UnboundedSender<Msg>, interval: Duration) {
     loop {
         match client.audit_all().await {
             Ok(entries) => {
+                let entries = last_page(entries);
                 if !up && !send(&tx, Msg::Feed(FeedEvent::Polling)) {
                     return;
                 }

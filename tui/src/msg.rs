@@ -9,6 +9,25 @@ use flightdeck_core::contract::{AuditEntry, Flight, HistoryEntry, Passenger};
 use std::time::{Duration, Instant};
 use uuid::Uuid;
 
+/// `before` for the newest entries: the backend's largest position (an `i64`).
+pub const NEWEST: u64 = i64::MAX as u64;
+
+/// A read of the log the pane asks for: the page before `before`, matching `q` if given.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AuditPage {
+    pub before: u64,
+    pub q: Option<String>,
+}
+
+impl AuditPage {
+    pub fn tail() -> Self {
+        Self {
+            before: NEWEST,
+            q: None,
+        }
+    }
+}
+
 #[derive(Clone, Debug)]
 pub enum Msg {
     Key(KeyEvent),
@@ -19,6 +38,8 @@ pub enum Msg {
     Passengers(Uuid, Result<Vec<Passenger>, ClientError>),
     AuditSnapshot(Vec<AuditEntry>),
     Audit(AuditEntry),
+    /// A page of the audit log the Audit pane asked for, as read.
+    AuditPage(AuditPage, Result<Vec<AuditEntry>, ClientError>),
     Feed(FeedEvent),
     /// The poller's clock: read everything again.
     Poll,
@@ -54,6 +75,8 @@ pub enum Effect {
     Identify,
     LoadFlights,
     LoadPassengers(Uuid),
+    /// Reads a page of the audit log (see `AuditPage`).
+    ReadAudit(AuditPage),
     Run(Command),
     ExpireToast {
         seq: u64,

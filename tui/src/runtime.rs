@@ -102,6 +102,16 @@ fn carry_out(effect: Effect, client: &Client, tx: &UnboundedSender<Msg>) {
                 let _ = tx.send(Msg::History(id, crate::history::load(&client, id).await));
             });
         }
+        Effect::ReadAudit(page) => {
+            tokio::spawn(async move {
+                let limit = crate::panes::audit::PAGE;
+                let result = match &page.q {
+                    Some(q) => client.audit_search(q, page.before, limit).await,
+                    None => client.audit_before(page.before, limit).await,
+                };
+                let _ = tx.send(Msg::AuditPage(page, result));
+            });
+        }
         Effect::Run(command) => {
             tokio::spawn(async move {
                 let _ = tx.send(Msg::Done(sender::send(&client, command).await));

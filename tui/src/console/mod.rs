@@ -224,6 +224,14 @@ impl Console {
                 vec![]
             }
             Msg::Audit(entry) => self.on_audit(entry),
+            Msg::AuditPage(page, result) => {
+                let (height, result) =
+                    (self.height(Focus::Audit), result.map_err(|e| e.to_string()));
+                let ask = self
+                    .audit
+                    .page(page, result, self.flights.numbers(), height);
+                self.carry_out(ask.into_iter().collect())
+            }
             Msg::Feed(FeedEvent::Reset) => {
                 // Nothing read from the old log holds in the new one: read it all again.
                 self.audit.reset();
@@ -237,6 +245,9 @@ impl Console {
                 // Whatever happened while the stream was down shows in the lists now.
                 let reread = event == FeedEvent::Live;
                 let up = matches!(event, FeedEvent::Live | FeedEvent::Polling);
+                if event == FeedEvent::Polling {
+                    self.audit.polling();
+                }
                 self.status.on_feed(event);
                 let mut effects = if reread { self.reload() } else { vec![] };
                 if up {
@@ -421,6 +432,7 @@ impl Console {
                 Ask::Open(dialog) => self.open(dialog),
                 Ask::Run(command) => effects.extend(self.run(command)),
                 Ask::Say(text, tone) => effects.push(self.toasts.show(text, tone)),
+                Ask::ReadAudit(page) => effects.push(Effect::ReadAudit(page)),
             }
         }
         effects

@@ -7,3 +7,4 @@ mod demo;
 mod e2e;
 mod history;
 mod support;
+mod window;
