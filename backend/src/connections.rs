@@ -22,6 +22,8 @@ use tokio::task::JoinSet;
 const RESERVED_FILES: usize = 64;
 /// The longest a request head may take to arrive, or a connection stay idle between requests.
 pub const MAX_HEADER_WAIT: Duration = Duration::from_secs(10);
+/// How often, at most, a reached cap is said in the log.
+const CAP_REPORT_EVERY: Duration = Duration::from_secs(10);
 /// After an accept error (the process is out of descriptors, say), a pause before the next.
 const ACCEPT_PAUSE: Duration = Duration::from_millis(50);
 
@@ -60,6 +62,8 @@ pub async fn serve(
 ) {
     let permits = Arc::new(Semaphore::new(max_connections));
     let mut open = JoinSet::new();
+    // When the cap was last reported: once in a while is enough, under a flood too.
+    let mut reported: Option<tokio::time::Instant> = None;
     let mut builder = hyper::server::conn::http1::Builder::new();
     builder
         .timer(TokioTimer::new())
@@ -71,10 +75,13 @@ pub async fn serve(
         let permit = match permits.clone().try_acquire_owned() {
             Ok(permit) => permit,
             Err(_) => {
-                tracing::warn!(
-                    max_connections,
-                    "the connection cap is reached: new connections wait until one closes"
-                );
+                if reported.is_none_or(|at| at.elapsed() >= CAP_REPORT_EVERY) {
+                    reported = Some(tokio::time::Instant::now());
+                    tracing::warn!(
+                        max_connections,
+                        "the connection cap is reached: new connections wait until one closes"
+                    );
+                }
                 tokio::select! {
                     permit = permits.clone().acquire_owned() => match permit {
                         Ok(permit) => permit,
