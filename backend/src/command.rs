@@ -145,6 +145,8 @@ impl Commands {
             }
             let events = match decision {
                 Err(refusal @ (DomainError::FlightExists(_) | DomainError::PassengerExists(_))) => {
+                    // A repeat writes nothing: the flight's other commands need not wait on it.
+                    drop(turn);
                     return self.repeated(command, refusal).await;
                 }
                 decision => decision?,
