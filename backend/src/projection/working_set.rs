@@ -156,39 +156,40 @@ impl WorkingSet {
                     .map(|r| r.flight.flight_number.as_str())
             });
         let name = data.get("name").and_then(Value::as_str);
+        let audit = event.audit();
+        let subject = match audit.subject {
+            Subject::Flight(_) => SUBJECT_FLIGHT,
+            Subject::Passenger(_) => SUBJECT_PASSENGER,
+        };
         let search = search_text([
             flight_number,
             name,
-            Some(event.audit().event_name),
+            Some(audit.event_name),
             Some(event.event_type()),
         ]);
-        self.audit.push(audit_row(recorded, event, data, search));
+        let row = audit_row(
+            recorded,
+            audit.operation,
+            audit.event_name,
+            data,
+            subject,
+            search,
+        );
+        self.audit.push(row);
     }
 
     /// Records an event an operator parked (the projection cannot read it): the audit log shows
     /// it, in its place, and no row changes.
     pub fn park(&mut self, recorded: &RecordedEvent, reason: &str) {
-        let created = recorded
-            .created
-            .to_rfc3339_opts(SecondsFormat::Micros, true);
-        self.audit.push(AuditRow {
-            entry: AuditEntry {
-                created: created.clone(),
-                event_type: recorded.event_type.clone(),
-                event_number: recorded.revision as i64,
-                event_id: recorded.event_id,
-                data: json!({ "parked": reason }),
-                meta_data: AuditMetaData {
-                    event_type_operation: EventTypeOperation::None,
-                    event_name: PARKED_EVENT_NAME.to_owned(),
-                    timestamp: created,
-                },
-                stream: Some(recorded.stream.clone()),
-                position: Some(recorded.position),
-            },
-            subject: SUBJECT_PARKED,
-            search: search_text([Some(PARKED_EVENT_NAME), Some(&recorded.event_type)]),
-        });
+        let search = search_text([Some(PARKED_EVENT_NAME), Some(&recorded.event_type)]);
+        self.audit.push(audit_row(
+            recorded,
+            EventTypeOperation::None,
+            PARKED_EVENT_NAME,
+            json!({ "parked": reason }),
+            SUBJECT_PARKED,
+            search,
+        ));
     }
 
     /// The rows to write. Flights and passengers come in the order they were created, so two
@@ -275,12 +276,16 @@ fn search_text<'a>(parts: impl IntoIterator<Item = Option<&'a str>>) -> String {
     parts.join("\n").to_lowercase()
 }
 
-fn audit_row(recorded: &RecordedEvent, event: &Event, data: Value, search: String) -> AuditRow {
-    let audit = event.audit();
-    let subject = match audit.subject {
-        Subject::Flight(_) => SUBJECT_FLIGHT,
-        Subject::Passenger(_) => SUBJECT_PASSENGER,
-    };
+/// The audit log's row for `recorded`: what it is called, the entity after it, and where the
+/// lists and the search find it.
+fn audit_row(
+    recorded: &RecordedEvent,
+    operation: EventTypeOperation,
+    event_name: &str,
+    data: Value,
+    subject: &'static str,
+    search: String,
+) -> AuditRow {
     let created = recorded
         .created
         .to_rfc3339_opts(SecondsFormat::Micros, true);
@@ -292,8 +297,8 @@ fn audit_row(recorded: &RecordedEvent, event: &Event, data: Value, search: Strin
             event_id: recorded.event_id,
             data,
             meta_data: AuditMetaData {
-                event_type_operation: audit.operation,
-                event_name: audit.event_name.to_owned(),
+                event_type_operation: operation,
+                event_name: event_name.to_owned(),
                 timestamp: created,
             },
             stream: Some(recorded.stream.clone()),

@@ -37,6 +37,19 @@ async fn sqlite(path: &Path) -> SqliteConnection {
         .expect("open SQLite file")
 }
 
+/// The real binary's one-off task `args` on the embedded stores in `data_dir`, whatever the
+/// environment says about other stores.
+fn task(args: &[&str], data_dir: &Path) -> std::process::Output {
+    Command::new(BACKEND)
+        .args(args)
+        .arg("--data-dir")
+        .arg(data_dir)
+        .env_remove("EVENTSTORE_URL")
+        .env_remove("DATABASE_URL")
+        .output()
+        .unwrap_or_else(|e| panic!("{args:?} runs: {e}"))
+}
+
 async fn problem(response: reqwest::Response) -> (u16, Problem) {
     let status = response.status().as_u16();
     let problem = response.json().await.expect("a problem body");
@@ -237,15 +250,7 @@ async fn an_unreadable_event_stops_the_projection_until_it_is_parked() {
 
     // Readable events cannot be parked; the unreadable one can, with the real binary.
     let data_dir = events.parent().expect("data dir").to_owned();
-    let park = |position: i64| {
-        Command::new(BACKEND)
-            .args(["park", &position.to_string(), "--data-dir"])
-            .arg(&data_dir)
-            .env_remove("EVENTSTORE_URL")
-            .env_remove("DATABASE_URL")
-            .output()
-            .expect("park runs")
-    };
+    let park = |position: i64| task(&["park", &position.to_string()], &data_dir);
     let readable = park(bad + 1);
     assert!(!readable.status.success());
     assert!(String::from_utf8_lossy(&readable.stderr).contains("can be read"));
@@ -271,13 +276,7 @@ async fn an_unreadable_event_stops_the_projection_until_it_is_parked() {
     assert_eq!(entry.meta_data.event_name, "Parked: not applied");
     app.create_flight("NEW").await;
 
-    let verify = Command::new(BACKEND)
-        .args(["verify", "--data-dir"])
-        .arg(&data_dir)
-        .env_remove("EVENTSTORE_URL")
-        .env_remove("DATABASE_URL")
-        .output()
-        .expect("verify runs");
+    let verify = task(&["verify"], &data_dir);
     let report = String::from_utf8_lossy(&verify.stdout);
     assert!(verify.status.success(), "{report}");
     assert!(
@@ -625,16 +624,7 @@ async fn verify_finds_a_missing_read_model_and_creates_nothing_in_a_wrong_direct
     app.stop().await;
     let (events, read) = sqlite_path(&app);
     let data_dir = events.parent().expect("data dir").to_owned();
-    let verify = |dir: &Path| {
-        Command::new(BACKEND)
-            .arg("verify")
-            .arg("--data-dir")
-            .arg(dir)
-            .env_remove("EVENTSTORE_URL")
-            .env_remove("DATABASE_URL")
-            .output()
-            .expect("verify runs")
-    };
+    let verify = |dir: &Path| task(&["verify"], dir);
     let fine = verify(&data_dir);
     assert!(
         fine.status.success(),
