@@ -110,6 +110,22 @@ impl Child {
         Some(kib / 1024.0)
     }
 
+    /// The CPU time the child has used so far, user and system, all threads
+    /// (`/proc/PID/stat`'s utime + stime).
+    pub fn cpu_time(&self) -> Option<Duration> {
+        let stat = std::fs::read_to_string(format!("/proc/{}/stat", self.pid())).ok()?;
+        // After the command name, which is in parentheses and may hold spaces, the fields run
+        // from the third (state); utime and stime are the 14th and 15th.
+        let fields: Vec<&str> = stat
+            .get(stat.rfind(')')? + 1..)?
+            .split_whitespace()
+            .collect();
+        let ticks = fields.get(11)?.parse::<u64>().ok()? + fields.get(12)?.parse::<u64>().ok()?;
+        // SAFETY: sysconf reads a constant of the system and touches no memory of ours.
+        let per_s = unsafe { libc::sysconf(libc::_SC_CLK_TCK) };
+        (per_s > 0).then(|| Duration::from_secs_f64(ticks as f64 / per_s as f64))
+    }
+
     /// Closes its stdin so it shuts down; kills it if it has not after a few seconds.
     pub async fn stop(mut self) {
         self.stdin.take();
@@ -143,6 +159,30 @@ impl Child {
                 timeout.as_secs()
             )),
         }
+    }
+}
+
+/// Waits until the backend at `base` says it is ready: it has applied the whole log.
+pub async fn wait_ready(
+    client: &reqwest::Client,
+    base: &str,
+    within: Duration,
+) -> Result<(), String> {
+    let ready = format!("{base}/health/ready");
+    let deadline = Instant::now() + within;
+    loop {
+        if let Ok(response) = client.get(&ready).send().await {
+            if response.status().is_success() {
+                return Ok(());
+            }
+        }
+        if Instant::now() > deadline {
+            return Err(format!(
+                "{ready} was not ready within {} s",
+                within.as_secs()
+            ));
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }
 

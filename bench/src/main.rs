@@ -3,12 +3,14 @@
 //! figure its meaning. Prints a table, then one JSON object as its last line.
 //!
 //! ```sh
-//! cargo run --release -p flightdeck-bench            # full, ~4 min
+//! cargo build --release -p flightdeck-tui             # the console, for its two figures
+//! cargo run --release -p flightdeck-bench            # full, ~6 min
 //! cargo run --release -p flightdeck-bench -- --quick # under 60 s
 //! ```
 
 mod baselines;
 mod child;
+mod console;
 mod lag;
 mod load;
 mod rebuild;
@@ -177,18 +179,44 @@ async fn run(cli: &Cli) -> Result<(), String> {
 
     if plan.quick {
         figures.rebuild_skipped = Some("quick run".into());
+        figures.console_skipped = Some("quick run".into());
     } else if !cli.events.starts_with("sqlite") {
-        figures.rebuild_skipped =
-            Some("the log is generated as an SQLite file; run with --events sqlite".into());
+        let why = "the log is generated as an SQLite file; run with --events sqlite";
+        figures.rebuild_skipped = Some(why.into());
+        figures.console_skipped = Some(why.into());
     } else {
+        let console = match console::binary() {
+            Ok(console) => Some(console),
+            Err(why) => {
+                eprintln!("console: skipped: {why}");
+                figures.console_skipped = Some(why);
+                None
+            }
+        };
+        if let Some(console) = &console {
+            eprintln!("console: on a log of {SHORT_LOG} events ...");
+            let stores =
+                stores::Stores::prepare(&cli.events, &cli.read_db, dir.path(), "console").await?;
+            let outcome = console_on_short_log(&client, &stores, dir.path(), console).await;
+            stores.clean_up().await;
+            figures.console.push(outcome?);
+        }
         eprintln!(
             "rebuild: generating a log of {} events ...",
             cli.rebuild_events
         );
         let rebuild_stores =
             stores::Stores::prepare(&cli.events, &cli.read_db, dir.path(), "rebuild").await?;
-        let outcome =
+        let mut outcome =
             rebuild::rebuild(&client, &rebuild_stores, dir.path(), cli.rebuild_events).await;
+        if let (Ok(_), Some(console)) = (&outcome, &console) {
+            eprintln!("console: on the rebuilt log ...");
+            let data = dir.path().join("rebuild-data");
+            match console::on_log(&client, &rebuild_stores, &data, console).await {
+                Ok(long) => figures.console.push(long),
+                Err(e) => outcome = Err(e),
+            }
+        }
         rebuild_stores.clean_up().await;
         figures.rebuild = Some(outcome?);
     }
@@ -199,6 +227,23 @@ async fn run(cli: &Cli) -> Result<(), String> {
     figures.passengers = plan.passengers;
     report::print(&figures);
     Ok(())
+}
+
+/// The short log the console is measured on first, to hold its figures on the long log to.
+const SHORT_LOG: u64 = 10_000;
+
+async fn console_on_short_log(
+    client: &reqwest::Client,
+    stores: &stores::Stores,
+    dir: &std::path::Path,
+    console: &std::path::Path,
+) -> Result<console::Figures, String> {
+    let file = stores
+        .events_file
+        .as_ref()
+        .ok_or("console: the log is generated as an SQLite file")?;
+    rebuild::generate(file, SHORT_LOG).await?;
+    console::on_log(client, stores, &dir.join("console-data"), console).await
 }
 
 /// The phases against one running backend: the tour at 1, 8 and 32 operators, then the live
@@ -217,7 +262,14 @@ async fn measure_backend(
     load::tours(client, &base, 8, plan.warmup, plan.passengers).await?;
     for operators in [1usize, 8, 32] {
         eprintln!("tour: {operators} operators ...");
+        let cpu_before = backend.cpu_time();
         let run = load::tours(client, &base, operators, plan.phase, plan.passengers).await?;
+        if let (32, Some(before), Some(after)) = (operators, cpu_before, backend.cpu_time()) {
+            if run.count > 0 {
+                let used = after.saturating_sub(before).as_secs_f64();
+                figures.backend_cpu_us_per_command = Some(used * 1e6 / run.count as f64);
+            }
+        }
         figures.tours.push((operators, run));
     }
     figures.backend_rss_mb = backend.peak_rss_mb();

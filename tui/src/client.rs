@@ -558,11 +558,15 @@ impl Answer for Outcome {
 
 async fn decode<T: DeserializeOwned>(response: reqwest::Response) -> Result<T, ClientError> {
     let status = response.status();
-    let body = response.text().await.map_err(unreachable)?;
+    // Parsed from the bytes as they came: a long list is not copied into a string first.
+    let body = response.bytes().await.map_err(unreachable)?;
     if !status.is_success() {
-        return Err(status_error(status.as_u16(), &body));
+        return Err(status_error(
+            status.as_u16(),
+            &String::from_utf8_lossy(&body),
+        ));
     }
-    serde_json::from_str(&body).map_err(|e| ClientError::Decode(e.to_string()))
+    serde_json::from_slice(&body).map_err(|e| ClientError::Decode(e.to_string()))
 }
 
 async fn decode_answer<T: Answer>(response: reqwest::Response) -> Result<T, ClientError> {

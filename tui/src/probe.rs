@@ -1,7 +1,9 @@
 //! What answers at the URL the console was given: a Flightdeck backend, an original gateway or
-//! services, or something else (a URL without its `/api`, a static file server), told by the
-//! shape of `GET …/flights`. A Flightdeck backend's flights carry passenger counts; with none
-//! to show, its live stream tells it apart from an original, which has none.
+//! services, or something else (a URL without its `/api`, a static file server). A Flightdeck
+//! backend says so at `…/status`, a small answer whatever the size of the operation. Anything
+//! else is told by the shape of `GET …/flights`: an original's flights carry no passenger counts
+//! (with no flights to show, the live stream tells the two apart, since an original has none),
+//! and what is no API at all is named by what answered there.
 
 use crate::client::{status_error, unreachable, Client, ClientError, Dialect};
 use flightdeck_core::contract::Flight;
@@ -12,6 +14,12 @@ const PROBE_TIMEOUT: Duration = Duration::from_secs(10);
 /// Which backend answers, or why what answers is none; learned by the client on success.
 pub async fn identify(client: &Client) -> Result<Dialect, ClientError> {
     let dialect = match client.dialect() {
+        Some(Dialect::Original) => {
+            flights(client).await?;
+            Dialect::Original
+        }
+        // The flights list grows with the operation, and the Flights pane reads it anyway.
+        _ if says_flightdeck(client).await => Dialect::Flightdeck,
         Some(known) => {
             flights(client).await?;
             known
@@ -76,6 +84,12 @@ async fn flights(client: &Client) -> Result<Vec<Flight>, ClientError> {
     };
     serde_json::from_str(&body)
         .map_err(|_| ClientError::NotAnApi(format!("{url} answered {looks}{}", did_you_mean(url))))
+}
+
+/// Whether `…/status` answers as a Flightdeck backend does; any other answer, or none, leaves
+/// the question to the flights list, which names what answered.
+async fn says_flightdeck(client: &Client) -> bool {
+    matches!(client.status().await, Ok(Some(_)))
 }
 
 /// A Flightdeck backend has a live stream; an original answers 404 there.
@@ -168,5 +182,42 @@ mod tests {
         assert_eq!(c.dialect(), Some(Dialect::Original), "learned");
         let c = client(&format!("{flightdeck}/api"));
         assert_eq!(dialect(&c).await, Dialect::Flightdeck);
+    }
+
+    #[tokio::test]
+    async fn a_flightdeck_backend_is_known_by_its_status_without_reading_the_flights() {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        use std::sync::Arc;
+        let status: flightdeck_core::backend_status::BackendStatus =
+            serde_json::from_value(serde_json::json!({
+                "ready": true, "eventStore": "sqlite", "readModel": "sqlite",
+                "logPosition": 7, "checkpoint": 7, "liveSubscribers": 0,
+                "version": "0", "startedAt": "2026-01-01T00:00:00Z"
+            }))
+            .expect("a status");
+        let reads = Arc::new(AtomicUsize::new(0));
+        let counted = reads.clone();
+        let backend = serve(
+            axum::Router::new()
+                .route(
+                    "/api/status",
+                    axum::routing::get(move || async move { axum::Json(status) }),
+                )
+                .route(
+                    "/api/flights",
+                    axum::routing::get(move || async move {
+                        counted.fetch_add(1, Ordering::SeqCst);
+                        axum::Json(Vec::<serde_json::Value>::new())
+                    }),
+                ),
+        )
+        .await;
+        let c = client(&format!("{backend}/api"));
+        assert_eq!(identify(&c).await, Ok(Dialect::Flightdeck));
+        assert_eq!(
+            reads.load(Ordering::SeqCst),
+            0,
+            "the flights list was not read to tell"
+        );
     }
 }
