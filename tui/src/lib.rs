@@ -24,6 +24,7 @@ pub mod keymap;
 pub mod layout;
 pub mod list;
 pub mod live;
+pub mod memory;
 pub mod msg;
 pub mod overlays;
 pub mod panes;

@@ -19,7 +19,7 @@ pub async fn identify(client: &Client) -> Result<Dialect, ClientError> {
             Dialect::Original
         }
         // The flights list grows with the operation, and the Flights pane reads it anyway.
-        _ if says_flightdeck(client).await => Dialect::Flightdeck,
+        _ if says_flightdeck(client).await? => Dialect::Flightdeck,
         Some(known) => {
             flights(client).await?;
             known
@@ -87,9 +87,14 @@ async fn flights(client: &Client) -> Result<Vec<Flight>, ClientError> {
 }
 
 /// Whether `…/status` answers as a Flightdeck backend does; any other answer, or none, leaves
-/// the question to the flights list, which names what answered.
-async fn says_flightdeck(client: &Client) -> bool {
-    matches!(client.status().await, Ok(Some(_)))
+/// the question to the flights list, which names what answered. A refused certificate is the
+/// answer itself: asking again would only be refused again.
+async fn says_flightdeck(client: &Client) -> Result<bool, ClientError> {
+    match client.status().await {
+        Ok(Some(_)) => Ok(true),
+        Err(refused @ ClientError::Tls(_)) => Err(refused),
+        _ => Ok(false),
+    }
 }
 
 /// A Flightdeck backend has a live stream; an original answers 404 there.

@@ -213,8 +213,12 @@ where
                     Some(d) => d.intercept(&msg),
                     None => true,
                 };
+                let long_list = matches!(&msg, Msg::Flights(Ok(flights)) if flights.len() >= crate::memory::LONG_LIST);
                 if to_console {
                     effects.extend(console.update(msg));
+                }
+                if long_list {
+                    crate::memory::give_back();
                 }
             }
             // Take whatever else is waiting before drawing: a burst of events costs one frame.

@@ -30,7 +30,7 @@ impl Console {
             .flights
             .numbers()
             .get(&flight)
-            .cloned()
+            .map(str::to_owned)
             .unwrap_or_default();
         let mut view = HistoryView::new(flight, label, anchor);
         view.fit(self.size);

@@ -4,6 +4,7 @@
 //! searches the whole log on the server.
 
 use super::audit_row::{flight_named, number, AuditRow};
+use super::flights::FlightNumbers;
 use super::{block, column_widths, row_style, shared, visible, Input, Look, Shared};
 use crate::ask::{Ask, Dialog};
 use crate::focus::Focus;
@@ -119,7 +120,7 @@ impl AuditPane {
     pub fn snapshot(
         &mut self,
         entries: Vec<AuditEntry>,
-        flights: &HashMap<Uuid, String>,
+        flights: FlightNumbers<'_>,
         height: usize,
     ) {
         self.window.head = entries.iter().filter_map(|e| e.position).max();
@@ -182,7 +183,7 @@ impl AuditPane {
 
     /// An entry from the live stream; says whether it is new (a reconnect replays from the
     /// last entry seen).
-    pub fn push(&mut self, entry: AuditEntry, flights: &HashMap<Uuid, String>) -> bool {
+    pub fn push(&mut self, entry: AuditEntry, flights: FlightNumbers<'_>) -> bool {
         if let (Some(p), Some(last)) = (entry.position, self.last_position) {
             if p <= last {
                 return false;
@@ -253,7 +254,7 @@ impl AuditPane {
         &mut self,
         page: AuditPage,
         result: Result<Vec<AuditEntry>, String>,
-        flights: &HashMap<Uuid, String>,
+        flights: FlightNumbers<'_>,
         height: usize,
     ) -> Option<Ask> {
         if page.q != self.window.search {
@@ -332,12 +333,12 @@ impl AuditPane {
     }
 
     /// Adds a row at the end, named with what is known now; says where it went.
-    fn add(&mut self, entry: AuditEntry, flights: &HashMap<Uuid, String>) -> usize {
+    fn add(&mut self, entry: AuditEntry, flights: FlightNumbers<'_>) -> usize {
         if let Some((id, number)) = flight_named(&entry.data) {
             self.learned.insert(id, number);
         }
         let learned = &self.learned;
-        let row = AuditRow::new(entry, &|id| flights.get(&id).or(learned.get(&id)).cloned());
+        let row = AuditRow::new(entry, &|id| name(flights, learned, id));
         let index = self.rows.len();
         if row.unnamed_flight.is_some() {
             self.unnamed.push(index);
@@ -348,8 +349,8 @@ impl AuditPane {
 
     /// The flights as just read: rows that could not name their passenger's flight are
     /// completed, and the filter sees their new summaries.
-    pub fn name_flights(&mut self, flights: &HashMap<Uuid, String>, height: usize) {
-        let known = |id: &Uuid| flights.contains_key(id) || self.learned.contains_key(id);
+    pub fn name_flights(&mut self, flights: FlightNumbers<'_>, height: usize) {
+        let known = |id: &Uuid| flights.contains(id) || self.learned.contains_key(id);
         let named: Vec<usize> = self
             .unnamed
             .iter()
@@ -365,7 +366,7 @@ impl AuditPane {
             return;
         }
         let learned = &self.learned;
-        let lookup = |id| flights.get(&id).or(learned.get(&id)).cloned();
+        let lookup = |id| name(flights, learned, id);
         for &i in &named {
             if let Some(row) = self.rows.get_mut(i) {
                 row.summarize(&lookup);
@@ -554,6 +555,14 @@ impl AuditPane {
         let mut state = TableState::default().with_selected(selected);
         frame.render_stateful_widget(table, area, &mut state);
     }
+}
+
+/// A flight's number as the flights list gives it, or else as the log's own entries did.
+fn name(flights: FlightNumbers<'_>, learned: &HashMap<Uuid, String>, id: Uuid) -> Option<String> {
+    flights
+        .get(&id)
+        .map(str::to_owned)
+        .or_else(|| learned.get(&id).cloned())
 }
 
 mod window;

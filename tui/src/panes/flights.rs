@@ -29,7 +29,30 @@ pub struct FlightsPane {
     view: ListView,
     /// A flight to select once a read shows it: the one just created.
     select_when_shown: Option<Uuid>,
-    numbers: HashMap<Uuid, String>,
+    /// Where each flight is in `flights`, to name a flight by its id without a copy of every
+    /// flight number (the list grows with the operation).
+    index: HashMap<Uuid, usize>,
+}
+
+/// Flight numbers by id, read from the flights as the pane holds them.
+#[derive(Clone, Copy)]
+pub struct FlightNumbers<'a> {
+    flights: &'a [Flight],
+    index: &'a HashMap<Uuid, usize>,
+}
+
+impl<'a> FlightNumbers<'a> {
+    pub fn get(&self, id: &Uuid) -> Option<&'a str> {
+        let flights = self.flights;
+        self.index
+            .get(id)
+            .and_then(|&i| flights.get(i))
+            .map(|f| f.flight_number.as_str())
+    }
+
+    pub fn contains(&self, id: &Uuid) -> bool {
+        self.index.contains_key(id)
+    }
 }
 
 impl FlightsPane {
@@ -70,8 +93,11 @@ impl FlightsPane {
     }
 
     /// Flight numbers by id, to name a passenger's flight.
-    pub fn numbers(&self) -> &HashMap<Uuid, String> {
-        &self.numbers
+    pub fn numbers(&self) -> FlightNumbers<'_> {
+        FlightNumbers {
+            flights: &self.flights,
+            index: &self.index,
+        }
     }
 
     /// The flights as just read. The selection stays on its flight, or moves to the one just
@@ -81,10 +107,11 @@ impl FlightsPane {
         self.flights = flights;
         self.loaded = true;
         self.unreachable = false;
-        self.numbers = self
+        self.index = self
             .flights
             .iter()
-            .map(|f| (f.id, f.flight_number.clone()))
+            .enumerate()
+            .map(|(i, f)| (f.id, i))
             .collect();
         self.refilter(self.select_when_shown.or(before), height);
         if self.select_when_shown.is_some() && self.select_when_shown == self.selected_id() {
