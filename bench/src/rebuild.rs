@@ -3,7 +3,10 @@
 
 use crate::child::Child;
 use crate::stores::Stores;
+use clap::Parser;
 use flightdeck_backend::event_store::sqlite::SqliteEventStore;
+use flightdeck_backend::server::open_existing_stores;
+use flightdeck_backend::Args;
 use flightdeck_core::event::stream_name;
 use flightdeck_core::Event;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqliteSynchronous};
@@ -24,6 +27,11 @@ pub struct Rebuilt {
     pub seconds: f64,
     pub generate_seconds: f64,
     pub rss_mb: Option<f64>,
+    /// How long the check of the rebuilt read model against a replay of the log took; not
+    /// part of `seconds`.
+    pub verify_seconds: f64,
+    /// This process's peak RSS after the check, which holds the whole log in memory.
+    pub verify_rss_mb: Option<f64>,
 }
 
 impl Rebuilt {
@@ -187,10 +195,68 @@ pub async fn rebuild(
     let seconds = started.elapsed().as_secs_f64();
     rss_mb = backend.peak_rss_mb().or(rss_mb);
     backend.stop().await;
+    let verifying = Instant::now();
+    verify(stores, dir, events).await?;
+    let verify_seconds = verifying.elapsed().as_secs_f64();
     Ok(Rebuilt {
         events,
         seconds,
         generate_seconds,
         rss_mb,
+        verify_seconds,
+        verify_rss_mb: own_peak_rss_mb(),
     })
+}
+
+/// A fast rebuild proves nothing unless its result is what a live projection would have left:
+/// the backend's own `verify` replays the log and compares every flight, passenger and audit
+/// position with the read model the rebuild left behind.
+async fn verify(stores: &Stores, dir: &Path, events: u64) -> Result<(), String> {
+    let args = Args::try_parse_from([
+        "flightdeck-backend".to_owned(),
+        "--events".to_owned(),
+        stores.events_url.clone(),
+        "--read-db".to_owned(),
+        stores.read_url.clone(),
+        "--data-dir".to_owned(),
+        dir.join("rebuild-data").display().to_string(),
+    ])
+    .map_err(|e| format!("rebuild: verify's arguments: {e}"))?;
+    let config = args
+        .into_config()
+        .map_err(|e| format!("rebuild: verify's configuration: {e}"))?;
+    let (store, read_model) = open_existing_stores(&config)
+        .await
+        .map_err(|e| format!("rebuild: verify cannot open the stores: {e}"))?;
+    let report = flightdeck_backend::verify::verify(store.as_ref(), &read_model)
+        .await
+        .map_err(|e| format!("rebuild: verify failed: {e}"))?;
+    if !report.differences.is_empty() {
+        let shown: Vec<&str> = report
+            .differences
+            .iter()
+            .take(5)
+            .map(String::as_str)
+            .collect();
+        return Err(format!(
+            "rebuild: the rebuilt read model differs from the log in {} ways, first: {}",
+            report.differences.len(),
+            shown.join("; ")
+        ));
+    }
+    if report.pending != 0 || report.events as u64 != events {
+        return Err(format!(
+            "rebuild: the read model holds {} of the log's {events} events ({} pending) once ready",
+            report.events, report.pending
+        ));
+    }
+    Ok(())
+}
+
+/// This process's peak resident set (VmHWM), in MiB.
+fn own_peak_rss_mb() -> Option<f64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kib: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib / 1024.0)
 }

@@ -280,6 +280,8 @@ impl Figures {
             "rebuild_events": self.rebuild.as_ref().map(|r| r.events),
             "rebuild_seconds": round(self.rebuild.as_ref().map(|r| r.seconds)),
             "rebuild_rss_mb": round(self.rebuild.as_ref().and_then(|r| r.rss_mb)),
+            "rebuild_verify_seconds": round(self.rebuild.as_ref().map(|r| r.verify_seconds)),
+            "rebuild_verify_rss_mb": round(self.rebuild.as_ref().and_then(|r| r.verify_rss_mb)),
             "rebuild_skipped": self.rebuild_skipped,
             "console_start_ms": self.console.iter().map(|c| {
                 let (min, max) = c.start_range();
@@ -425,6 +427,16 @@ pub fn print(figures: &Figures) {
             "{:<44} {:>12}",
             "backend peak RSS during rebuild (MiB)",
             cell(r.rss_mb, 1)
+        );
+        println!(
+            "{:<44} {:>12} (verified equal to a replay of the log)",
+            "verify after rebuild (s)",
+            cell(Some(r.verify_seconds), 1)
+        );
+        println!(
+            "{:<44} {:>12}",
+            "benchmark peak RSS after verify (MiB)",
+            cell(r.verify_rss_mb, 1)
         );
     }
     println!(

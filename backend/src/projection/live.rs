@@ -5,6 +5,7 @@
 //! the read model again, so it never misses one.
 
 use crate::event_store::Position;
+use crate::read_model::rows::AuditRow;
 use crate::read_model::{AuditFilter, ReadModel};
 use flightdeck_core::contract::AuditEntry;
 use flightdeck_core::event::is_passenger_event;
@@ -32,10 +33,28 @@ impl Default for LiveFeed {
     }
 }
 
+/// The audit entries one transaction committed: as the projector wrote them, or as read back
+/// from the read model.
+pub enum Committed {
+    Written(Vec<AuditRow>),
+    Read(Vec<AuditEntry>),
+}
+
 impl LiveFeed {
-    pub fn publish(&self, entries: Vec<AuditEntry>) {
+    /// Publishes what a transaction committed; called after the commit.
+    pub fn publish(&self, entries: Committed) {
+        // With no follower (a rebuild, a backend nobody streams from) the rows are not turned
+        // into entries at all. A follower that subscribes after this look still sees them: it
+        // reads its backlog from the read model, where they are committed already.
+        if self.sender.receiver_count() == 0 {
+            return;
+        }
+        let entries = match entries {
+            Committed::Written(rows) => rows.into_iter().map(AuditRow::entry).collect(),
+            Committed::Read(entries) => entries,
+        };
         for entry in entries {
-            // No follower is not an error: the live stream is optional.
+            // A follower gone since the look above is not an error: the stream is optional.
             let _ = self.sender.send(Arc::new(entry));
         }
     }

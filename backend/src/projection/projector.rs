@@ -3,11 +3,11 @@
 //! working set (no SQL); this file sorts the batch (new, already applied by another instance,
 //! parked, or unreadable) and carries the result into the read model's transaction.
 
+use super::live::Committed;
 use super::working_set::WorkingSet;
 use super::Halt;
 use crate::event_store::{Position, RecordedEvent};
 use crate::read_model::{AuditFilter, Parked, ReadModel, ReadModelError, Writer};
-use flightdeck_core::contract::AuditEntry;
 use flightdeck_core::Event;
 use std::collections::BTreeMap;
 use uuid::Uuid;
@@ -16,7 +16,7 @@ use uuid::Uuid;
 /// live feed.
 pub struct Applied {
     pub through: Option<Position>,
-    pub entries: Vec<AuditEntry>,
+    pub entries: Committed,
 }
 
 /// A batch sorted against the checkpoint and the parked events. Pure: no I/O.
@@ -81,7 +81,7 @@ pub async fn apply(
         return Ok((
             Applied {
                 through: None,
-                entries: Vec::new(),
+                entries: Committed::Read(Vec::new()),
             },
             None,
         ));
@@ -95,7 +95,7 @@ pub async fn apply(
         None => Some(last),
         Some(_) => sorted.covered,
     };
-    let mut entries = Vec::new();
+    let mut entries = Committed::Read(Vec::new());
     if !sorted.events.is_empty() {
         let mut flight_ids: Vec<Uuid> = sorted
             .events
@@ -114,7 +114,7 @@ pub async fn apply(
         }
         let changes = working.into_changes();
         tx.store(&changes).await?;
-        entries = changes.audit.into_iter().map(|row| row.entry).collect();
+        entries = Committed::Written(changes.audit);
     }
     if let Some(covered) = covered {
         tx.save_checkpoint(covered).await?;
@@ -128,7 +128,7 @@ pub async fn apply(
             .audit(AuditFilter::All, first.checked_sub(1), Some(size))
             .await?;
         all.retain(|e| e.position.is_some_and(|p| p <= through));
-        entries = all;
+        entries = Committed::Read(all);
     }
     Ok((Applied { through, entries }, sorted.halt))
 }

@@ -6,13 +6,13 @@ use crate::event_store::RecordedEvent;
 use crate::read_model::rows::{AuditRow, Changes, FlightRow, PassengerRow};
 use crate::read_model::{SUBJECT_FLIGHT, SUBJECT_PARKED, SUBJECT_PASSENGER};
 use chrono::SecondsFormat;
-use flightdeck_core::contract::{AuditEntry, AuditMetaData, Flight, Passenger};
+use flightdeck_core::contract::{Flight, Passenger};
 use flightdeck_core::event::Subject;
 use flightdeck_core::{Event, EventTypeOperation, FlightStatus, PassengerStatus};
 
 /// How the audit log names an event that was parked instead of applied.
 pub const PARKED_EVENT_NAME: &str = "Parked: not applied";
-use serde_json::{json, Value};
+use serde_json::json;
 use std::collections::{HashMap, HashSet};
 use uuid::Uuid;
 
@@ -45,6 +45,7 @@ impl WorkingSet {
     pub fn apply(&mut self, recorded: &RecordedEvent, event: &Event) {
         let position = recorded.position as i64;
         let flight_id = event.flight_id();
+        let mut deleted_number = None;
         let data = match event {
             Event::FlightCreated {
                 origin,
@@ -100,7 +101,11 @@ impl WorkingSet {
             Event::FlightDeleted { .. } => {
                 // The audit entry shows the flight as it was when deleted.
                 let data = match self.flights.remove(&flight_id) {
-                    Some(row) => to_json(&row.flight),
+                    Some(row) => {
+                        let data = to_json(&row.flight);
+                        deleted_number = Some(row.flight.flight_number);
+                        data
+                    }
                     None => id_only(flight_id),
                 };
                 self.changed_flights.remove(&flight_id);
@@ -146,16 +151,22 @@ impl WorkingSet {
             }
         };
         // What a search of the audit log matches: the flight's number, and the passenger's name
-        // for a passenger's event (with their flight's number, which the entry does not carry).
-        let flight_number = data
-            .get("flightNumber")
-            .and_then(Value::as_str)
-            .or_else(|| {
-                self.flights
-                    .get(&flight_id)
-                    .map(|r| r.flight.flight_number.as_str())
-            });
-        let name = data.get("name").and_then(Value::as_str);
+        // for a passenger's event (with their flight's number, which the entry does not carry):
+        // as the entry's data shows them, read from the rows it was made of.
+        let flight_number = deleted_number.as_deref().or_else(|| {
+            self.flights
+                .get(&flight_id)
+                .map(|r| r.flight.flight_number.as_str())
+        });
+        let name = match event {
+            Event::PassengerCheckedIn { passenger_id, .. }
+            | Event::PassengerRenamed { passenger_id, .. }
+            | Event::PassengerBoarded { passenger_id, .. } => self
+                .passengers
+                .get(passenger_id)
+                .map(|r| r.passenger.name.as_str()),
+            _ => None,
+        };
         let audit = event.audit();
         let subject = match audit.subject {
             Subject::Flight(_) => SUBJECT_FLIGHT,
@@ -186,7 +197,7 @@ impl WorkingSet {
             recorded,
             EventTypeOperation::None,
             PARKED_EVENT_NAME,
-            json!({ "parked": reason }),
+            json!({ "parked": reason }).to_string(),
             SUBJECT_PARKED,
             search,
         ));
@@ -212,14 +223,14 @@ impl WorkingSet {
     }
 
     /// Changes a flight the read model holds and returns it as JSON.
-    fn change_flight(&mut self, id: Uuid, change: impl FnOnce(&mut Flight)) -> Value {
+    fn change_flight(&mut self, id: Uuid, change: impl FnOnce(&mut Flight)) -> String {
         change_row(&mut self.flights, &mut self.changed_flights, id, |row| {
             change(&mut row.flight);
             to_json(&row.flight)
         })
     }
 
-    fn change_passenger(&mut self, id: Uuid, change: impl FnOnce(&mut Passenger)) -> Value {
+    fn change_passenger(&mut self, id: Uuid, change: impl FnOnce(&mut Passenger)) -> String {
         change_row(
             &mut self.passengers,
             &mut self.changed_passengers,
@@ -238,8 +249,8 @@ fn change_row<R>(
     rows: &mut HashMap<Uuid, R>,
     changed: &mut HashSet<Uuid>,
     id: Uuid,
-    change: impl FnOnce(&mut R) -> Value,
-) -> Value {
+    change: impl FnOnce(&mut R) -> String,
+) -> String {
     match rows.get_mut(&id) {
         Some(row) => {
             changed.insert(id);
@@ -261,13 +272,15 @@ fn take_changed<R, K: Ord>(
 }
 
 /// What an audit entry shows of an entity the read model never held.
-fn id_only(id: Uuid) -> Value {
-    json!({ "id": id.to_string() })
+fn id_only(id: Uuid) -> String {
+    json!({ "id": id.to_string() }).to_string()
 }
 
-fn to_json(entity: &impl serde::Serialize) -> Value {
-    // Serializing these plain structs cannot fail; Null would only hide a bug, not lose data.
-    serde_json::to_value(entity).unwrap_or(Value::Null)
+/// The entity as the audit entry's data, in the JSON text that is stored: serialised straight
+/// from the struct, without a `Value` in between.
+fn to_json(entity: &impl serde::Serialize) -> String {
+    // Serializing these plain structs cannot fail; null would only hide a bug, not lose data.
+    serde_json::to_string(entity).unwrap_or_else(|_| "null".to_owned())
 }
 
 /// The text an audit search looks in, lowercased once here so that a search need not.
@@ -281,29 +294,23 @@ fn search_text<'a>(parts: impl IntoIterator<Item = Option<&'a str>>) -> String {
 fn audit_row(
     recorded: &RecordedEvent,
     operation: EventTypeOperation,
-    event_name: &str,
-    data: Value,
+    event_name: &'static str,
+    data: String,
     subject: &'static str,
     search: String,
 ) -> AuditRow {
-    let created = recorded
-        .created
-        .to_rfc3339_opts(SecondsFormat::Micros, true);
     AuditRow {
-        entry: AuditEntry {
-            created: created.clone(),
-            event_type: recorded.event_type.clone(),
-            event_number: recorded.revision as i64,
-            event_id: recorded.event_id,
-            data,
-            meta_data: AuditMetaData {
-                event_type_operation: operation,
-                event_name: event_name.to_owned(),
-                timestamp: created,
-            },
-            stream: Some(recorded.stream.clone()),
-            position: Some(recorded.position),
-        },
+        position: recorded.position,
+        stream: recorded.stream.clone(),
+        event_number: recorded.revision as i64,
+        event_id: recorded.event_id,
+        event_type: recorded.event_type.clone(),
+        operation,
+        event_name,
+        created: recorded
+            .created
+            .to_rfc3339_opts(SecondsFormat::Micros, true),
+        data,
         subject,
         search,
     }
@@ -386,9 +393,10 @@ mod tests {
             .all(|p| p.passenger.status == PassengerStatus::Arrived));
         assert_eq!(changes.audit.len(), 8);
         // Each entry shows the entity as it stood right after its own event.
-        assert_eq!(changes.audit[3].entry.data["status"], json!(2));
+        let data = |n: usize| changes.audit[n].clone().entry().data;
+        assert_eq!(data(3)["status"], json!(2));
         assert_eq!(changes.audit[3].subject, SUBJECT_PASSENGER);
-        assert_eq!(changes.audit[5].entry.data["status"], json!(2));
+        assert_eq!(data(5)["status"], json!(2));
         assert_eq!(changes.audit[5].subject, SUBJECT_FLIGHT);
     }
 
@@ -431,11 +439,13 @@ mod tests {
         let changes = set.into_changes();
         assert_eq!(changes.deleted_flights, vec![flight_id]);
         assert!(changes.flights.is_empty() && changes.passengers.is_empty());
+        let data = |n: usize| changes.audit[n].clone().entry().data;
+        assert_eq!(data(0), json!({ "id": Uuid::nil().to_string() }));
+        assert_eq!(data(1)["flightNumber"], json!("SK1529"));
+        assert_eq!(data(1)["passengerCount"], json!(1));
         assert_eq!(
-            changes.audit[0].entry.data,
-            json!({ "id": Uuid::nil().to_string() })
+            changes.audit[1].search,
+            "sk1529\ndelete flight\nflightdeleted"
         );
-        assert_eq!(changes.audit[1].entry.data["flightNumber"], json!("SK1529"));
-        assert_eq!(changes.audit[1].entry.data["passengerCount"], json!(1));
     }
 }

@@ -22,7 +22,7 @@ enum Ack {
 }
 
 /// Starts the binary on a free port and returns it with its API base URL.
-async fn launch(args: &[String]) -> (Child, String) {
+pub(crate) async fn launch(args: &[String]) -> (Child, String) {
     let mut child = Command::new(BINARY)
         .args(args)
         .args(["--bind", "127.0.0.1:0"])

@@ -18,6 +18,7 @@ mod hostile;
 mod instances;
 mod live_stream;
 mod outages;
+mod rebuild;
 mod restart;
 mod scenarios;
 mod status;
