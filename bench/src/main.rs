@@ -4,7 +4,7 @@
 //!
 //! ```sh
 //! cargo build --release -p flightdeck-tui             # the console, for its two figures
-//! cargo run --release -p flightdeck-bench            # full, ~6 min
+//! cargo run --release -p flightdeck-bench            # full, ~9 min
 //! cargo run --release -p flightdeck-bench -- --quick # under 60 s
 //! ```
 
