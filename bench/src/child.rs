@@ -162,18 +162,21 @@ impl Child {
     }
 }
 
-/// Waits until the backend at `base` says it is ready: it has applied the whole log.
+/// Waits until the backend at `base` says it is ready, having applied the whole log; returns
+/// the log's head position as that answer gives it (`None` for an empty log).
 pub async fn wait_ready(
     client: &reqwest::Client,
     base: &str,
     within: Duration,
-) -> Result<(), String> {
+) -> Result<Option<u64>, String> {
     let ready = format!("{base}/health/ready");
     let deadline = Instant::now() + within;
     loop {
         if let Ok(response) = client.get(&ready).send().await {
             if response.status().is_success() {
-                return Ok(());
+                let answer: serde_json::Value =
+                    response.json().await.map_err(|e| format!("{ready}: {e}"))?;
+                return Ok(answer.get("position").and_then(serde_json::Value::as_u64));
             }
         }
         if Instant::now() > deadline {

@@ -101,8 +101,7 @@ pub async fn on_log(
     let mut backend = Child::spawn_backend(stores, data_dir, false)?;
     let measured = async {
         let base = backend.wait_address().await?;
-        child::wait_ready(client, &base, READY_WITHIN).await?;
-        let head = crate::load::head_position(client, &base)
+        let head = child::wait_ready(client, &base, READY_WITHIN)
             .await?
             .ok_or("console: the log is empty")?;
         let api = format!("{base}/api");

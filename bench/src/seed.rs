@@ -31,22 +31,11 @@ pub async fn seed(dir: &Path, events: u64) -> Result<(), String> {
     let server = flightdeck_backend::start(config)
         .await
         .map_err(|e| format!("the backend did not start: {e}"))?;
-    let ready = format!("http://{}/health/ready", server.addr());
-    let client = reqwest::Client::new();
-    loop {
-        if projecting.elapsed() > PROJECTED_WITHIN {
-            server.shutdown().await;
-            return Err(format!(
-                "the read model was not built within {} s",
-                PROJECTED_WITHIN.as_secs()
-            ));
-        }
-        if let Ok(response) = client.get(&ready).send().await {
-            if response.status().is_success() {
-                break;
-            }
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
+    let base = format!("http://{}", server.addr());
+    let built = crate::child::wait_ready(&reqwest::Client::new(), &base, PROJECTED_WITHIN).await;
+    if let Err(e) = built {
+        server.shutdown().await;
+        return Err(format!("the read model was not built: {e}"));
     }
     server.shutdown().await;
     println!(
