@@ -478,9 +478,9 @@ pub fn flight(row: &AnyRow) -> Result<Flight, ReadModelError> {
     let boarded: i64 = row.try_get("boarded_count")?;
     Ok(Flight {
         id: uuid(row, "id")?,
-        origin: row.try_get("origin")?,
-        destination: row.try_get("destination")?,
-        flight_number: row.try_get("flight_number")?,
+        origin: row.try_get::<&str, _>("origin")?.into(),
+        destination: row.try_get::<&str, _>("destination")?.into(),
+        flight_number: row.try_get::<&str, _>("flight_number")?.into(),
         status: FlightStatus::from_code(status).ok_or_else(|| corrupt("flight status", status))?,
         passenger_count: Some(
             u32::try_from(passengers).map_err(|e| corrupt("passenger count", e))?,

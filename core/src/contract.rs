@@ -7,18 +7,20 @@
 use crate::error::DomainError;
 use crate::flight::{Action, Command, DetailsChange, FlightDetails, FlightState};
 use crate::status::{EventTypeOperation, FlightStatus, PassengerStatus};
+pub use compact_str::CompactString;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use uuid::Uuid;
 
-/// A flight in the read model.
+/// A flight in the read model. Its texts are short (a place, a flight number) and stored inline:
+/// a console holds every flight of the operation, tens of thousands on a long log.
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
 #[serde(rename_all = "camelCase")]
 pub struct Flight {
     pub id: Uuid,
-    pub origin: String,
-    pub destination: String,
-    pub flight_number: String,
+    pub origin: CompactString,
+    pub destination: CompactString,
+    pub flight_number: CompactString,
     pub status: FlightStatus,
     /// Flightdeck's addition: the manifest size, so a client needs no request per flight. An
     /// original deployment leaves it out.
@@ -125,9 +127,9 @@ pub fn shown(state: &FlightState) -> Option<(Flight, Vec<Passenger>)> {
     let counts = f.counts();
     let flight = Flight {
         id: f.id,
-        origin: f.details.origin.clone(),
-        destination: f.details.destination.clone(),
-        flight_number: f.details.flight_number.clone(),
+        origin: f.details.origin.as_str().into(),
+        destination: f.details.destination.as_str().into(),
+        flight_number: f.details.flight_number.as_str().into(),
         status: f.status,
         passenger_count: Some(counts.total as u32),
         boarded_count: Some(counts.boarded as u32),

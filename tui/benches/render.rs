@@ -35,7 +35,7 @@ fn loaded(width: u16, height: u16) -> Console {
             id: Uuid::from_u128(n + 1),
             origin: "ARN".into(),
             destination: "CPH".into(),
-            flight_number: format!("SK{n}"),
+            flight_number: format!("SK{n}").into(),
             status: FlightStatus::WaitingForBoarding,
             passenger_count: Some(10),
             boarded_count: Some(3),

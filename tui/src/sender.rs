@@ -45,7 +45,7 @@ where
 }
 
 fn put_flight(f: &Flight, status: FlightStatus, dialect: Dialect) -> UpdateFlight {
-    let keep = |value: &String| (dialect == Dialect::Original).then(|| value.clone());
+    let keep = |value: &str| (dialect == Dialect::Original).then(|| value.to_owned());
     UpdateFlight {
         id: f.id,
         origin: keep(&f.origin),
@@ -122,7 +122,7 @@ pub async fn send(client: &Client, command: Command) -> Done {
             flight_number,
         } => {
             let dialect = probe::dialect(client).await;
-            let changed = |new: &String, old: &String| {
+            let changed = |new: &String, old: &str| {
                 (dialect == Dialect::Original || new != old).then(|| new.clone())
             };
             let body = UpdateFlight {
@@ -145,7 +145,7 @@ pub async fn send(client: &Client, command: Command) -> Done {
                     &format!("the new details of {}", flight.flight_number),
                     || {
                         let body = &body;
-                        let shows = |want: &Option<String>, seen: &String| {
+                        let shows = |want: &Option<String>, seen: &str| {
                             want.as_ref().is_none_or(|w| w == seen)
                         };
                         async move {

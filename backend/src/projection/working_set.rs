@@ -56,9 +56,9 @@ impl WorkingSet {
                 let row = FlightRow {
                     flight: Flight {
                         id: flight_id,
-                        origin: origin.clone(),
-                        destination: destination.clone(),
-                        flight_number: flight_number.clone(),
+                        origin: origin.as_str().into(),
+                        destination: destination.as_str().into(),
+                        flight_number: flight_number.as_str().into(),
                         status: FlightStatus::WaitingForBoarding,
                         passenger_count: Some(0),
                         boarded_count: Some(0),
@@ -76,9 +76,9 @@ impl WorkingSet {
                 flight_number,
                 ..
             } => self.change_flight(flight_id, |f| {
-                f.origin.clone_from(origin);
-                f.destination.clone_from(destination);
-                f.flight_number.clone_from(flight_number);
+                f.origin = origin.as_str().into();
+                f.destination = destination.as_str().into();
+                f.flight_number = flight_number.as_str().into();
             }),
             Event::FlightAllBoarded { .. } => {
                 self.change_flight(flight_id, |f| f.status = FlightStatus::AllBoarded)

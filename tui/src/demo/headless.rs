@@ -91,9 +91,13 @@ async fn act(client: &Client, names: &mut Bindings, action: &Action) -> Result<A
                 return Ok(Acted::Refused(why.to_string()));
             }
             Command::EditFlight {
-                origin: origin.clone().unwrap_or_else(|| f.origin.clone()),
-                destination: destination.clone().unwrap_or_else(|| f.destination.clone()),
-                flight_number: number.clone().unwrap_or_else(|| f.flight_number.clone()),
+                origin: origin.clone().unwrap_or_else(|| f.origin.to_string()),
+                destination: destination
+                    .clone()
+                    .unwrap_or_else(|| f.destination.to_string()),
+                flight_number: number
+                    .clone()
+                    .unwrap_or_else(|| f.flight_number.to_string()),
                 flight: f,
             }
         }
@@ -118,7 +122,7 @@ async fn act(client: &Client, names: &mut Bindings, action: &Action) -> Result<A
                 .await
                 .ok()
                 .flatten()
-                .map(|f| f.flight_number)
+                .map(|f| f.flight_number.to_string())
                 .unwrap_or_default();
             Command::Board {
                 passenger: p,

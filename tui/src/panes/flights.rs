@@ -102,8 +102,11 @@ impl FlightsPane {
 
     /// The flights as just read. The selection stays on its flight, or moves to the one just
     /// created once it shows.
-    pub fn replace(&mut self, flights: Vec<Flight>, height: usize) {
+    pub fn replace(&mut self, mut flights: Vec<Flight>, height: usize) {
         let before = self.selected_id();
+        // Decoded by doubling, the list may hold room for nearly as many flights again; it is
+        // kept until the next read, and it grows with the operation.
+        flights.shrink_to_fit();
         self.flights = flights;
         self.loaded = true;
         self.unreachable = false;

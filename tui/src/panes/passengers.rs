@@ -148,7 +148,7 @@ impl PassengersPane {
                     let flight = flight
                         .ok()
                         .filter(|f| self.of == Some(f.id))
-                        .map(|f| f.flight_number.clone())
+                        .map(|f| f.flight_number.to_string())
                         .unwrap_or_default();
                     Ask::Run(Command::Board {
                         passenger: p,

@@ -77,9 +77,9 @@ async fn board(client: &Client, passenger: &Passenger) {
 fn edit(flight: &Flight, destination: &str) -> Command {
     Command::EditFlight {
         flight: flight.clone(),
-        origin: flight.origin.clone(),
+        origin: flight.origin.to_string(),
         destination: destination.into(),
-        flight_number: flight.flight_number.clone(),
+        flight_number: flight.flight_number.to_string(),
     }
 }
 
