@@ -160,14 +160,17 @@ pub fn loaded(width: u16, height: u16, theme: Theme) -> Console {
     assert_eq!(
         effects,
         vec![
-            Effect::LoadFlights,
             Effect::Identify,
             Effect::LoadStatus {
                 after: std::time::Duration::ZERO
             }
         ]
     );
-    console.update(Msg::Feed(FeedEvent::Live));
+    // The audit window first; the flights once it is read.
+    let effects = console.update(Msg::AuditSnapshot(audit()));
+    assert_eq!(effects, vec![Effect::LoadFlights]);
+    let effects = console.update(Msg::Feed(FeedEvent::Live));
+    assert!(!effects.contains(&Effect::LoadFlights), "{effects:?}");
     let effects = console.update(Msg::Flights(Ok(flights())));
     assert!(
         effects.contains(&Effect::LoadPassengers(Uuid::from_u128(1))),
@@ -177,7 +180,6 @@ pub fn loaded(width: u16, height: u16, theme: Theme) -> Console {
         Uuid::from_u128(1),
         Ok(passengers_of_sk101()),
     ));
-    console.update(Msg::AuditSnapshot(audit()));
     console
 }
 

@@ -10,9 +10,32 @@ pub struct Loads {
     flights_again: bool,
     passengers: Option<Uuid>,
     passengers_again: bool,
+    /// The first read of the flights waits for the audit feed's first answer: the feed reads a
+    /// window of fixed size, the flights list grows with the operation, and on a long log the
+    /// two would otherwise share the machine while the first frame waits for the window.
+    started: bool,
+    /// The feed went down: what happened meanwhile is read again once it is back.
+    missed: bool,
 }
 
 impl Loads {
+    /// The audit feed read its window, or found the backend down: the flights are read now if
+    /// they have not been yet. Any change after the window's newest entry comes through the
+    /// feed and reads them again, so nothing between the two reads is missed.
+    pub fn feed_answered(&mut self, down: bool) -> Vec<Effect> {
+        self.missed |= down;
+        if std::mem::replace(&mut self.started, true) {
+            return vec![];
+        }
+        self.flights()
+    }
+
+    /// The feed is live again; says whether the lists must be read again for what it missed
+    /// while down. Its first connection missed nothing: the window was read just before it.
+    pub fn feed_back(&mut self) -> bool {
+        std::mem::take(&mut self.missed)
+    }
+
     /// Reads the flights, or once more after the read that is running.
     pub fn flights(&mut self) -> Vec<Effect> {
         if self.flights {

@@ -96,11 +96,10 @@ impl Console {
         }
     }
 
-    /// What to do first: read the flights, find out what answers at the URL, and start
-    /// watching the backend's status.
+    /// What to do first: find out what answers at the URL and start watching the backend's
+    /// status. The flights are read once the audit feed has answered (see `Loads`).
     pub fn start(&mut self) -> Vec<Effect> {
-        let mut effects = self.loads.flights();
-        effects.extend(self.identify());
+        let mut effects = self.identify();
         effects.push(self.watch.start());
         effects
     }
@@ -221,7 +220,7 @@ impl Console {
             Msg::AuditSnapshot(entries) => {
                 let height = self.height(Focus::Audit);
                 self.audit.snapshot(entries, self.flights.numbers(), height);
-                vec![]
+                self.loads.feed_answered(false)
             }
             Msg::Audit(entry) => self.on_audit(entry),
             Msg::AuditPage(page, result) => {
@@ -242,14 +241,19 @@ impl Console {
                 effects
             }
             Msg::Feed(event) => {
+                let down = matches!(event, FeedEvent::Down { .. });
                 // Whatever happened while the stream was down shows in the lists now.
-                let reread = event == FeedEvent::Live;
+                let reread = event == FeedEvent::Live && self.loads.feed_back();
                 let up = matches!(event, FeedEvent::Live | FeedEvent::Polling);
                 if event == FeedEvent::Polling {
                     self.audit.polling();
                 }
                 self.status.on_feed(event);
                 let mut effects = if reread { self.reload() } else { vec![] };
+                if down {
+                    // Tried anyway, so the Flights pane says the backend is unreachable.
+                    effects.extend(self.loads.feed_answered(true));
+                }
                 if up {
                     effects.extend(self.identify());
                 }

@@ -251,3 +251,66 @@ fn keys_do_nothing_while_the_window_is_too_small_but_q_and_ctrl_c() {
     )));
     assert!(console.wants_to_quit(), "Ctrl-C still quits");
 }
+
+fn started() -> Console {
+    let mut console = Console::new(
+        crate::theme::Theme::plain(),
+        "http://127.0.0.1:5000/api".into(),
+        crate::status_bar::Mode::Remote,
+        ratatui::layout::Rect::new(0, 0, 140, 40),
+    );
+    let effects = console.start();
+    assert!(!effects.contains(&Effect::LoadFlights), "{effects:?}");
+    console
+}
+
+fn reads_flights(effects: &[Effect]) -> bool {
+    effects.contains(&Effect::LoadFlights)
+}
+
+#[test]
+fn the_flights_are_read_once_the_audit_window_is_and_only_once() {
+    let mut console = started();
+    assert!(reads_flights(&console.update(Msg::AuditSnapshot(vec![]))));
+    // The feed's first connection follows the window just read: nothing was missed, and a long
+    // list is not read a second time.
+    assert!(!reads_flights(
+        &console.update(Msg::Feed(crate::msg::FeedEvent::Live))
+    ));
+    assert!(!reads_flights(&console.update(Msg::Flights(Ok(flights())))));
+    assert_eq!(console.shown_flights().count(), flights().len());
+}
+
+#[test]
+fn a_backend_down_at_start_is_said_in_the_flights_pane_and_read_again_once_back() {
+    let mut console = started();
+    let down = || {
+        Msg::Feed(crate::msg::FeedEvent::Down {
+            reason: "backend unreachable: connection refused".into(),
+            retry_in: None,
+        })
+    };
+    assert!(reads_flights(&console.update(down())));
+    console.update(Msg::Flights(Err(ClientError::Unreachable(
+        "connection refused".into(),
+    ))));
+    assert!(text(&render(&console)).contains("The backend does not answer yet"));
+    assert!(!reads_flights(&console.update(down())), "tried once");
+    assert!(!reads_flights(&console.update(Msg::AuditSnapshot(vec![]))));
+    assert!(
+        reads_flights(&console.update(Msg::Feed(crate::msg::FeedEvent::Live))),
+        "what happened while it was down is read"
+    );
+}
+
+#[test]
+fn a_stream_that_breaks_later_reads_the_lists_again_when_it_is_back() {
+    let mut console = fixture();
+    console.update(Msg::Feed(crate::msg::FeedEvent::Down {
+        reason: "stream ended".into(),
+        retry_in: None,
+    }));
+    assert!(reads_flights(
+        &console.update(Msg::Feed(crate::msg::FeedEvent::Live))
+    ));
+}
