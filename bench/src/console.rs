@@ -24,9 +24,12 @@ const COLS: u16 = 220;
 /// One start of the console.
 #[derive(Clone, Copy, Debug)]
 pub struct Start {
-    /// From the spawn to the first output holding the Audit pane's title for the window read at
+    /// From the spawn to the first screen holding the Audit pane's title for the window read at
     /// start: that frame is the one that draws the newest entries.
     pub start_ms: f64,
+    /// From the spawn to the first screen whose Flights pane title counts every flight: the
+    /// whole list is read and drawn.
+    pub flights_ms: f64,
     /// The console's resident memory (VmRSS) `SETTLED` after its spawn.
     pub rss_mb: f64,
 }
@@ -36,12 +39,22 @@ pub struct Start {
 pub struct Figures {
     /// The log's head position, which the pane's title names.
     pub events: u64,
+    /// The flights the backend lists.
+    pub flights: usize,
     pub starts: Vec<Start>,
 }
 
 impl Figures {
     pub fn start_ms(&self) -> f64 {
         median(self.starts.iter().map(|s| s.start_ms))
+    }
+
+    pub fn flights_ms(&self) -> f64 {
+        median(self.starts.iter().map(|s| s.flights_ms))
+    }
+
+    pub fn flights_range(&self) -> (f64, f64) {
+        range(self.starts.iter().map(|s| s.flights_ms))
     }
 
     pub fn rss_mb(&self) -> f64 {
@@ -90,13 +103,14 @@ pub fn binary() -> Result<PathBuf, String> {
 /// How long the backend may take to apply a log it serves before the console starts.
 const READY_WITHIN: Duration = Duration::from_secs(1800);
 
-/// Serves the log in `stores` (with its read model in `data_dir`) and measures the console
-/// against it.
+/// Serves the log in `stores` (with its read model in `data_dir`) and measures `runs` starts of
+/// the console against it.
 pub async fn on_log(
     client: &reqwest::Client,
     stores: &Stores,
     data_dir: &Path,
     console: &Path,
+    runs: usize,
 ) -> Result<Figures, String> {
     let mut backend = Child::spawn_backend(stores, data_dir, false)?;
     let measured = async {
@@ -105,8 +119,9 @@ pub async fn on_log(
             .await?
             .ok_or("console: the log is empty")?;
         let api = format!("{base}/api");
+        let flights = count_flights(client, &api).await?;
         let console = console.to_owned();
-        tokio::task::spawn_blocking(move || measure(&console, &api, head))
+        tokio::task::spawn_blocking(move || measure(&console, &api, head, flights, runs))
             .await
             .map_err(|e| format!("console: {e}"))?
     }
@@ -115,17 +130,90 @@ pub async fn on_log(
     measured
 }
 
-/// Starts the console `RUNS` times against the API at `api`, whose log's head is `head`.
-/// Blocking: run it off the async runtime.
-pub fn measure(console: &Path, api: &str, head: u64) -> Result<Figures, String> {
-    let marker = format!("of ~{}", thousands(head));
-    let starts = (0..RUNS)
-        .map(|_| start(console, api, marker.as_bytes()))
+async fn count_flights(client: &reqwest::Client, api: &str) -> Result<usize, String> {
+    let flights: Vec<serde_json::Value> = client
+        .get(format!("{api}/flights"))
+        .send()
+        .await
+        .and_then(|r| r.error_for_status())
+        .map_err(|e| format!("console: cannot list the flights: {e}"))?
+        .json()
+        .await
+        .map_err(|e| format!("console: the flights list: {e}"))?;
+    Ok(flights.len())
+}
+
+/// What a start waits to see on the screen.
+struct Markers {
+    /// The Audit pane's title for the window read at start.
+    window: String,
+    /// The Flights pane's title with every flight counted.
+    flights: String,
+}
+
+/// Starts the console `runs` times against the API at `api`, whose log's head is `head` and
+/// which lists `flights` flights. Blocking: run it off the async runtime.
+pub fn measure(
+    console: &Path,
+    api: &str,
+    head: u64,
+    flights: usize,
+    runs: usize,
+) -> Result<Figures, String> {
+    let markers = Markers {
+        window: format!("of ~{}", thousands(head)),
+        flights: format!("Flights ({flights})"),
+    };
+    let starts = (0..runs)
+        .map(|_| start(console, api, &markers))
         .collect::<Result<Vec<_>, _>>()?;
     Ok(Figures {
         events: head,
+        flights,
         starts,
     })
+}
+
+/// `flightdeck-bench console`: the console's figures on a data directory `seed` wrote, each
+/// start on a line of its own and the medians as the last line (JSON).
+pub async fn on_data_dir(dir: &Path, runs: usize) -> Result<(), String> {
+    if runs == 0 {
+        return Err("--runs must be at least 1".into());
+    }
+    if !dir.join("events.db").is_file() {
+        return Err(format!(
+            "{} holds no event log (events.db); write one with `flightdeck-bench seed --data-dir {}`",
+            dir.display(),
+            dir.display()
+        ));
+    }
+    let console = binary()?;
+    let stores = Stores::data_dir(dir);
+    let figures = on_log(&reqwest::Client::new(), &stores, dir, &console, runs).await?;
+    for (n, start) in figures.starts.iter().enumerate() {
+        eprintln!(
+            "start {}: window {:.1} ms, flights {:.1} ms, {:.1} MiB",
+            n + 1,
+            start.start_ms,
+            start.flights_ms,
+            start.rss_mb
+        );
+    }
+    let (start_min, start_max) = figures.start_range();
+    let (flights_min, flights_max) = figures.flights_range();
+    let (rss_min, rss_max) = figures.rss_range();
+    println!(
+        "{}",
+        serde_json::json!({
+            "events": figures.events,
+            "flights": figures.flights,
+            "runs": runs,
+            "console_start_ms": {"median": figures.start_ms(), "min": start_min, "max": start_max},
+            "console_flights_ms": {"median": figures.flights_ms(), "min": flights_min, "max": flights_max},
+            "console_rss_mb": {"median": figures.rss_mb(), "min": rss_min, "max": rss_max},
+        })
+    );
+    Ok(())
 }
 
 /// `1234567` as the console writes it: `1,234,567`.
@@ -141,7 +229,7 @@ fn thousands(n: u64) -> String {
     out
 }
 
-fn start(console: &Path, api: &str, marker: &[u8]) -> Result<Start, String> {
+fn start(console: &Path, api: &str, markers: &Markers) -> Result<Start, String> {
     let pair = native_pty_system()
         .openpty(PtySize {
             rows: ROWS,
@@ -181,41 +269,62 @@ fn start(console: &Path, api: &str, marker: &[u8]) -> Result<Start, String> {
     drop(pair.slave);
     let pid = child.process_id();
     let (seen_tx, seen) = mpsc::channel();
-    let marker = marker.to_vec();
-    // The output is read all along, so the console never blocks on a full terminal.
+    let (window, flights) = (markers.window.clone(), markers.flights.clone());
+    // The output is read all along, so the console never blocks on a full terminal. It is read
+    // into a screen, as a terminal shows it: a frame writes only the cells that changed, so a
+    // title may never appear whole in the bytes.
     std::thread::spawn(move || {
         let mut buf = [0u8; 65536];
-        let mut tail: Vec<u8> = Vec::new();
-        let mut found = false;
+        let mut screen = vt100::Parser::new(ROWS, COLS, 0);
+        let (mut window_seen, mut flights_seen) = (false, false);
         while let Ok(n) = reader.read(&mut buf) {
             if n == 0 {
                 break;
             }
-            if found {
+            if window_seen && flights_seen {
                 continue;
             }
-            tail.extend_from_slice(&buf[..n]);
-            if tail.windows(marker.len()).any(|w| w == marker.as_slice()) {
-                found = true;
-                let _ = seen_tx.send(Instant::now());
-                continue;
+            screen.process(&buf[..n]);
+            let text = screen.screen().contents();
+            let now = Instant::now();
+            if !window_seen && text.contains(&window) {
+                window_seen = true;
+                let _ = seen_tx.send(Seen::Window(now));
             }
-            // Keep only what could still hold the start of a marker split between reads.
-            let keep = tail.len().saturating_sub(marker.len());
-            tail.drain(..keep);
+            if !flights_seen && text.contains(&flights) {
+                flights_seen = true;
+                let _ = seen_tx.send(Seen::Flights(now));
+            }
         }
     });
     let outcome = (|| {
-        let shown = seen
-            .recv_timeout(START_WITHIN)
-            .map_err(|_| "console: the audit window never showed within 60 s".to_owned())?;
-        let start_ms = shown.duration_since(spawned).as_secs_f64() * 1000.0;
+        let (mut window_at, mut flights_at) = (None, None);
+        while window_at.is_none() || flights_at.is_none() {
+            let left = START_WITHIN.saturating_sub(spawned.elapsed());
+            match seen.recv_timeout(left) {
+                Ok(Seen::Window(at)) => window_at = Some(at),
+                Ok(Seen::Flights(at)) => flights_at = Some(at),
+                Err(_) if window_at.is_none() => {
+                    return Err("console: the audit window never showed within 60 s".to_owned())
+                }
+                Err(_) => return Err("console: the flights never showed within 60 s".to_owned()),
+            }
+        }
+        let ms = |at: Option<Instant>| {
+            at.map(|at| at.duration_since(spawned).as_secs_f64() * 1000.0)
+                .ok_or("console: a screen was seen without its time")
+        };
+        let (start_ms, flights_ms) = (ms(window_at)?, ms(flights_at)?);
         if let Some(rest) = SETTLED.checked_sub(spawned.elapsed()) {
             std::thread::sleep(rest);
         }
         let pid = pid.ok_or("console: no process id")?;
         let rss_mb = rss_mb(pid).ok_or("console: its memory could not be read")?;
-        Ok(Start { start_ms, rss_mb })
+        Ok(Start {
+            start_ms,
+            flights_ms,
+            rss_mb,
+        })
     })();
     let _ = writer.write_all(b"q");
     let _ = writer.flush();
@@ -232,6 +341,11 @@ fn start(console: &Path, api: &str, marker: &[u8]) -> Result<Start, String> {
         }
     }
     outcome
+}
+
+enum Seen {
+    Window(Instant),
+    Flights(Instant),
 }
 
 fn rss_mb(pid: u32) -> Option<f64> {
@@ -262,10 +376,12 @@ mod tests {
     fn the_median_and_range_of_starts() {
         let figures = Figures {
             events: 1,
+            flights: 1,
             starts: [3.0, 1.0, 2.0, 10.0]
                 .iter()
                 .map(|&v| Start {
                     start_ms: v,
+                    flights_ms: v,
                     rss_mb: v,
                 })
                 .collect(),

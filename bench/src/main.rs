@@ -76,6 +76,16 @@ enum Task {
         #[arg(long, default_value_t = 10_000)]
         events: u64,
     },
+    /// Start the release console against a data directory (a seeded one) and print its start
+    /// time and memory, as the full run measures them on its own logs.
+    Console {
+        /// The data directory to serve, as `seed` leaves it.
+        #[arg(long)]
+        data_dir: PathBuf,
+        /// Starts of the console; the median is reported.
+        #[arg(long, default_value_t = console::RUNS)]
+        runs: usize,
+    },
 }
 
 /// How long each phase runs.
@@ -111,11 +121,20 @@ async fn main() -> ExitCode {
     if cli.serve_hello {
         return child::serve_hello().await;
     }
-    if let Some(Task::Seed { data_dir, events }) = &cli.task {
-        return match seed::seed(data_dir, *events).await {
+    let task = match &cli.task {
+        Some(Task::Seed { data_dir, events }) => {
+            Some(("seed", seed::seed(data_dir, *events).await))
+        }
+        Some(Task::Console { data_dir, runs }) => {
+            Some(("console", console::on_data_dir(data_dir, *runs).await))
+        }
+        None => None,
+    };
+    if let Some((name, outcome)) = task {
+        return match outcome {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => {
-                eprintln!("flightdeck-bench seed: {e}");
+                eprintln!("flightdeck-bench {name}: {e}");
                 ExitCode::FAILURE
             }
         };
@@ -212,7 +231,7 @@ async fn run(cli: &Cli) -> Result<(), String> {
         if let (Ok(_), Some(console)) = (&outcome, &console) {
             eprintln!("console: on the rebuilt log ...");
             let data = dir.path().join("rebuild-data");
-            match console::on_log(&client, &rebuild_stores, &data, console).await {
+            match console::on_log(&client, &rebuild_stores, &data, console, console::RUNS).await {
                 Ok(long) => figures.console.push(long),
                 Err(e) => outcome = Err(e),
             }
@@ -243,7 +262,14 @@ async fn console_on_short_log(
         .as_ref()
         .ok_or("console: the log is generated as an SQLite file")?;
     rebuild::generate(file, SHORT_LOG).await?;
-    console::on_log(client, stores, &dir.join("console-data"), console).await
+    console::on_log(
+        client,
+        stores,
+        &dir.join("console-data"),
+        console,
+        console::RUNS,
+    )
+    .await
 }
 
 /// The phases against one running backend: the tour at 1, 8 and 32 operators, then the live

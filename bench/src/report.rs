@@ -287,6 +287,10 @@ impl Figures {
                 let (min, max) = c.start_range();
                 json!({"events": c.events, "median": round(Some(c.start_ms())), "min": round(Some(min)), "max": round(Some(max)), "runs": c.starts.len()})
             }).collect::<Vec<_>>(),
+            "console_flights_ms": self.console.iter().map(|c| {
+                let (min, max) = c.flights_range();
+                json!({"events": c.events, "flights": c.flights, "median": round(Some(c.flights_ms())), "min": round(Some(min)), "max": round(Some(max)), "runs": c.starts.len()})
+            }).collect::<Vec<_>>(),
             "console_rss_mb": self.console.iter().map(|c| {
                 let (min, max) = c.rss_range();
                 json!({"events": c.events, "median": round(Some(c.rss_mb())), "min": round(Some(min)), "max": round(Some(max)), "runs": c.starts.len()})
@@ -407,6 +411,18 @@ pub fn print(figures: &Figures) {
             c.rss_mb(),
             rss_min,
             rss_max
+        );
+        let (flights_min, flights_max) = c.flights_range();
+        println!(
+            "{:<44} {:>12} (median of {}: {:.0}-{:.0} ms)",
+            format!(
+                "console at {} events: {} flights shown, ms",
+                c.events, c.flights
+            ),
+            format!("{:.0}", c.flights_ms()),
+            c.starts.len(),
+            flights_min,
+            flights_max
         );
     }
     if let Some(why) = &figures.console_skipped {

@@ -113,6 +113,18 @@ impl Stores {
         })
     }
 
+    /// The stores of a data directory as `flightdeck-backend --data-dir DIR` serves it (its
+    /// `events.db` and `read.db`), as `seed` leaves them.
+    pub fn data_dir(dir: &Path) -> Self {
+        let events_file = dir.join("events.db");
+        Self {
+            events_url: format!("sqlite://{}", events_file.display()),
+            read_url: format!("sqlite://{}", dir.join("read.db").display()),
+            events_file: Some(events_file),
+            postgres: None,
+        }
+    }
+
     /// Drops the database this run created, if any.
     pub async fn clean_up(&self) {
         let Some((server, name)) = &self.postgres else {
