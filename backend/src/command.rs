@@ -128,7 +128,7 @@ impl Commands {
         for attempt in 0..MAX_ATTEMPTS {
             // Only a first attempt may start from memory; every retry reads the log.
             let known = match attempt {
-                0 => self.remembered(command.flight_id),
+                0 => self.take_remembered(command.flight_id),
                 _ => None,
             };
             let remembered = known.is_some();
@@ -243,10 +243,13 @@ impl Commands {
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
-    fn remembered(&self, flight_id: Uuid) -> Option<(FlightState, Option<u64>)> {
+    /// The remembered flight, taken out of memory rather than copied: the command holds the
+    /// flight's lock and puts back the state it appends; any other ending leaves the flight to
+    /// be read from the log, as `forget` would.
+    fn take_remembered(&self, flight_id: Uuid) -> Option<(FlightState, Option<u64>)> {
         self.known()
-            .get(&flight_id)
-            .map(|(state, revision)| (state.clone(), Some(*revision)))
+            .remove(&flight_id)
+            .map(|(state, revision)| (state, Some(revision)))
     }
 
     fn remember(&self, flight_id: Uuid, state: FlightState, revision: u64) {

@@ -1,0 +1,682 @@
+//! The event log's one writing connection, owned by a thread of its own.
+//!
+//! Every append is committed here, in groups: the thread waits for one request, takes whatever
+//! else is queued, and commits them all in one transaction, so concurrent commands share the
+//! cost of the fsync instead of queueing behind each other's. Nothing is acknowledged before the
+//! COMMIT returns, and a failure that breaks the transaction fails every append in it.
+//!
+//! Why a thread and rusqlite rather than a task and sqlx: sqlx runs each statement on its own
+//! worker thread and hands the answer back, so every statement of a batch cost a round trip
+//! between threads; here the statements run where they are called, each prepared once and kept.
+//! Only the tokio side waits asynchronously: it queues its request and awaits the reply.
+
+use super::BUSY_TIMEOUT;
+use crate::event_store::{Appended, ExpectedRevision, NewEvent, Position, StoreError};
+use crate::wal;
+use chrono::{SecondsFormat, Utc};
+use rusqlite::{ffi, Connection, OpenFlags};
+use std::path::Path;
+use std::thread::JoinHandle;
+use tokio::sync::{mpsc, oneshot, watch};
+use uuid::Uuid;
+
+/// The most appends committed together; bounds the latency a batch adds to its first member.
+const MAX_BATCH: usize = 256;
+
+/// How an append ends: its place in the log, or why it was refused while its batch committed.
+type Outcome = Result<Appended, StoreError>;
+
+/// The tokio side of the writer: queues appends for the thread and awaits their replies. The
+/// thread ends once every handle is dropped and the queue is drained.
+pub(super) struct Writer {
+    requests: mpsc::Sender<AppendRequest>,
+}
+
+struct AppendRequest {
+    stream: String,
+    expected: ExpectedRevision,
+    events: Vec<NewEvent>,
+    reply: oneshot::Sender<Outcome>,
+}
+
+impl Writer {
+    /// Opens the writing connection on a log whose schema is in place, then starts the thread
+    /// that owns it. `head` is advanced past each committed batch.
+    pub(super) async fn start(
+        path: &Path,
+        head: watch::Sender<Option<Position>>,
+    ) -> Result<Self, StoreError> {
+        let owned = path.to_owned();
+        let conn = tokio::task::spawn_blocking(move || open(&owned))
+            .await
+            .map_err(|e| cannot_open(path, e))??;
+        let (writer, _thread) = spawn(conn, head).map_err(|e| cannot_open(path, e))?;
+        Ok(writer)
+    }
+
+    pub(super) async fn append(
+        &self,
+        stream: &str,
+        expected: ExpectedRevision,
+        events: Vec<NewEvent>,
+    ) -> Outcome {
+        let (reply, answer) = oneshot::channel();
+        let request = AppendRequest {
+            stream: stream.to_owned(),
+            expected,
+            events,
+            reply,
+        };
+        let gone = || StoreError::Unavailable("the event log writer has stopped".into());
+        self.requests.send(request).await.map_err(|_| gone())?;
+        answer.await.map_err(|_| gone())?
+    }
+}
+
+fn cannot_open(path: &Path, e: impl std::fmt::Display) -> StoreError {
+    StoreError::Unavailable(format!("cannot open event log {}: {e}", path.display()))
+}
+
+/// The writing connection, on the settings `connect_options` gives the store's sqlx
+/// connections: WAL, `synchronous=FULL`, the same busy timeout and the writer's own automatic
+/// checkpoint.
+fn open(path: &Path) -> Result<Connection, StoreError> {
+    let fail = |e: rusqlite::Error| cannot_open(path, e);
+    let conn = Connection::open_with_flags(
+        path,
+        OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )
+    .map_err(fail)?;
+    conn.busy_timeout(BUSY_TIMEOUT).map_err(fail)?;
+    let mode: String = conn
+        .pragma_update_and_check(None, "journal_mode", "WAL", |row| row.get(0))
+        .map_err(fail)?;
+    // Readers, checkpoints and the durability argument all assume WAL; a file system that
+    // cannot give it is refused rather than served more slowly and differently.
+    if !mode.eq_ignore_ascii_case("wal") {
+        return Err(cannot_open(
+            path,
+            format!("journal mode is {mode}, not WAL"),
+        ));
+    }
+    conn.pragma_update(None, "synchronous", "FULL")
+        .map_err(fail)?;
+    conn.pragma_update(None, "wal_autocheckpoint", wal::WRITER_CHECKPOINT_PAGES)
+        .map_err(fail)?;
+    Ok(conn)
+}
+
+/// Starts the thread that owns `conn`; it ends when every `Writer` is gone.
+fn spawn(
+    conn: Connection,
+    head: watch::Sender<Option<Position>>,
+) -> std::io::Result<(Writer, JoinHandle<()>)> {
+    let (requests, queue) = mpsc::channel(4 * MAX_BATCH);
+    let thread = std::thread::Builder::new()
+        .name("event-log-writer".into())
+        .spawn(move || run(conn, queue, head))?;
+    Ok((Writer { requests }, thread))
+}
+
+fn run(
+    conn: Connection,
+    mut queue: mpsc::Receiver<AppendRequest>,
+    head: watch::Sender<Option<Position>>,
+) {
+    while let Some(first) = queue.blocking_recv() {
+        let mut batch = vec![first];
+        while batch.len() < MAX_BATCH {
+            match queue.try_recv() {
+                Ok(request) => batch.push(request),
+                Err(_) => break,
+            }
+        }
+        commit(&conn, batch, &head);
+    }
+    if let Err((_, e)) = conn.close() {
+        tracing::warn!(error = %e, "closing the event log's writing connection failed");
+    }
+}
+
+/// Writes one batch and answers each of its requests: with its own outcome once the batch is
+/// committed, or all with the error that stopped it.
+fn commit(conn: &Connection, batch: Vec<AppendRequest>, head: &watch::Sender<Option<Position>>) {
+    match write_batch(conn, &batch) {
+        Ok(outcomes) => {
+            let newest = outcomes
+                .iter()
+                .filter_map(|o| o.as_ref().ok())
+                .map(|a| a.position)
+                .max();
+            if let Some(newest) = newest {
+                head.send_replace(Some(newest));
+            }
+            for (request, outcome) in batch.into_iter().zip(outcomes) {
+                let _ = request.reply.send(outcome);
+            }
+        }
+        Err(e) => {
+            tracing::error!(error = %e, appends = batch.len(), "event log commit failed; nothing in the batch was acknowledged");
+            let reason = e.to_string();
+            for request in batch {
+                let _ = request
+                    .reply
+                    .send(Err(StoreError::Unavailable(reason.clone())));
+            }
+        }
+    }
+}
+
+/// One transaction for the whole batch. The answer is `Err` only when the whole batch failed,
+/// and then its transaction is rolled back; a refused append is an `Ok(Err)` among the outcomes.
+fn write_batch(conn: &Connection, batch: &[AppendRequest]) -> rusqlite::Result<Vec<Outcome>> {
+    // A transaction left open by a rollback that failed would refuse every later BEGIN.
+    if !conn.is_autocommit() {
+        run_cached(conn, "ROLLBACK")?;
+    }
+    // IMMEDIATE takes the write lock before the first read, so the revisions checked below
+    // cannot change before the commit, even with another process on the file.
+    run_cached(conn, "BEGIN IMMEDIATE")?;
+    let written = append_all(conn, batch);
+    if written.is_err() && !conn.is_autocommit() {
+        if let Err(e) = run_cached(conn, "ROLLBACK") {
+            // Tried again before the next batch begins.
+            tracing::warn!(error = %e, "rolling back a failed event log batch failed");
+        }
+    }
+    written
+}
+
+fn append_all(conn: &Connection, batch: &[AppendRequest]) -> rusqlite::Result<Vec<Outcome>> {
+    let created = Utc::now().to_rfc3339_opts(SecondsFormat::Micros, true);
+    let outcomes = batch
+        .iter()
+        .map(|request| append_one(conn, request, &created))
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    run_cached(conn, "COMMIT")?;
+    Ok(outcomes)
+}
+
+/// One append: the stream's newest revision is checked first, so a conflict writes nothing;
+/// then its events go in one by one. An append of several events runs in a savepoint, so an
+/// event refused partway (a repeated event id) takes the ones before it with it; a single
+/// statement is atomic on its own and needs none.
+fn append_one(
+    conn: &Connection,
+    request: &AppendRequest,
+    created: &str,
+) -> rusqlite::Result<Outcome> {
+    let actual: Option<i64> = conn
+        .prepare_cached("SELECT MAX(revision) FROM events WHERE stream = ?1")?
+        .query_row([&request.stream], |row| row.get(0))?;
+    let (wanted, first) = match request.expected {
+        ExpectedRevision::NoStream => (None, 0_i64),
+        ExpectedRevision::Exact(revision) => (Some(revision as i64), revision as i64 + 1),
+    };
+    if actual != wanted {
+        return Ok(Err(StoreError::Conflict {
+            stream: request.stream.clone(),
+            expected: request.expected,
+            actual: actual.map(|r| r as u64),
+        }));
+    }
+    let several = request.events.len() > 1;
+    if several {
+        run_cached(conn, "SAVEPOINT append")?;
+    }
+    match insert_events(conn, request, first, created) {
+        Ok(position) => {
+            if several {
+                run_cached(conn, "RELEASE append")?;
+            }
+            Ok(Ok(Appended {
+                revision: (first + request.events.len() as i64 - 1) as u64,
+                position,
+            }))
+        }
+        // A repeated event id: this append is refused and its neighbours stand. Any other
+        // failure (disk full, I/O) may have ended the transaction, so the whole batch fails.
+        Err(e) if is_unique_violation(&e) => {
+            if several {
+                run_cached(conn, "ROLLBACK TO append")?;
+                run_cached(conn, "RELEASE append")?;
+            }
+            Ok(Err(StoreError::Corrupt(format!(
+                "append to {} refused by the event log: {e}",
+                request.stream
+            ))))
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// Inserts the append's events in order and answers the position of the last.
+fn insert_events(
+    conn: &Connection,
+    request: &AppendRequest,
+    first: i64,
+    created: &str,
+) -> rusqlite::Result<Position> {
+    let mut insert = conn.prepare_cached(
+        "INSERT INTO events (stream, revision, event_id, event_type, data, created)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    )?;
+    let mut position = 0;
+    for (n, event) in request.events.iter().enumerate() {
+        // The text forms readers parse: a hyphenated id and compact JSON.
+        let mut id = Uuid::encode_buffer();
+        let id: &str = event.event_id.hyphenated().encode_lower(&mut id);
+        position = insert.insert((
+            &request.stream,
+            first + n as i64,
+            id,
+            &event.event_type,
+            event.data.to_string(),
+            created,
+        ))?;
+    }
+    Ok(position as Position)
+}
+
+fn run_cached(conn: &Connection, sql: &str) -> rusqlite::Result<()> {
+    conn.prepare_cached(sql)?.execute([])?;
+    Ok(())
+}
+
+fn is_unique_violation(e: &rusqlite::Error) -> bool {
+    matches!(
+        e,
+        rusqlite::Error::SqliteFailure(failure, _)
+            if failure.extended_code == ffi::SQLITE_CONSTRAINT_UNIQUE
+                || failure.extended_code == ffi::SQLITE_CONSTRAINT_PRIMARYKEY
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::event_store::sqlite::{open_writer, SqliteEventStore};
+    use crate::event_store::EventStore;
+    use chrono::DateTime;
+    use serde_json::{json, Value};
+    use std::sync::Arc;
+    use tempfile::TempDir;
+
+    /// A new log file with its schema, migrated as the store does it.
+    fn new_log() -> (TempDir, std::path::PathBuf) {
+        let dir = tempfile::tempdir().expect("a temp dir");
+        let path = dir.path().join("events.db");
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("a runtime")
+            .block_on(async {
+                let conn = open_writer(&path).await.expect("migrations");
+                sqlx::Connection::close(conn)
+                    .await
+                    .expect("close the migrating connection");
+            });
+        (dir, path)
+    }
+
+    fn event(data: Value) -> NewEvent {
+        NewEvent {
+            event_id: Uuid::new_v4(),
+            event_type: "Tested".into(),
+            data,
+        }
+    }
+
+    fn request(
+        stream: &str,
+        expected: ExpectedRevision,
+        events: Vec<NewEvent>,
+    ) -> (AppendRequest, oneshot::Receiver<Outcome>) {
+        let (reply, answer) = oneshot::channel();
+        let request = AppendRequest {
+            stream: stream.into(),
+            expected,
+            events,
+            reply,
+        };
+        (request, answer)
+    }
+
+    /// Commits the requests as one batch, as the thread would, and answers each one's outcome.
+    fn commit_batch(
+        conn: &Connection,
+        head: &watch::Sender<Option<Position>>,
+        requests: Vec<(AppendRequest, oneshot::Receiver<Outcome>)>,
+    ) -> Vec<Outcome> {
+        let (batch, answers): (Vec<_>, Vec<_>) = requests.into_iter().unzip();
+        commit(conn, batch, head);
+        answers
+            .into_iter()
+            .map(|mut answer| answer.try_recv().expect("every request is answered"))
+            .collect()
+    }
+
+    /// The event ids a stream holds, in revision order.
+    fn ids(conn: &Connection, stream: &str) -> Vec<String> {
+        let mut query = conn
+            .prepare("SELECT event_id FROM events WHERE stream = ?1 ORDER BY revision")
+            .expect("prepare");
+        let rows = query.query_map([stream], |row| row.get(0)).expect("query");
+        rows.collect::<rusqlite::Result<_>>().expect("rows")
+    }
+
+    fn count(conn: &Connection) -> i64 {
+        conn.query_row("SELECT COUNT(*) FROM events", [], |row| row.get(0))
+            .expect("count")
+    }
+
+    fn assert_conflict(outcome: &Outcome, holds: Option<u64>) {
+        match outcome {
+            Err(StoreError::Conflict { actual, .. }) => assert_eq!(*actual, holds),
+            other => panic!("expected a conflict naming {holds:?}, got {other:?}"),
+        }
+    }
+
+    fn assert_refused(outcome: &Outcome) {
+        assert!(
+            matches!(outcome, Err(StoreError::Corrupt(_))),
+            "expected a refused append, got {outcome:?}"
+        );
+    }
+
+    #[test]
+    fn a_refused_append_does_not_fail_its_batch_neighbours() {
+        let (_dir, path) = new_log();
+        let conn = open(&path).expect("the writer's connection");
+        let (head, newest) = watch::channel(None);
+        let seed = event(json!({"n": 0}));
+        let seeded = commit_batch(
+            &conn,
+            &head,
+            vec![request("a", ExpectedRevision::NoStream, vec![seed.clone()])],
+        );
+        assert!(seeded[0].is_ok(), "{seeded:?}");
+
+        let repeated = NewEvent {
+            event_type: "Repeated".into(),
+            ..seed.clone()
+        };
+        let outcomes = commit_batch(
+            &conn,
+            &head,
+            vec![
+                request("a", ExpectedRevision::Exact(0), vec![event(json!(1))]),
+                // Sees the append before it in the same transaction.
+                request("a", ExpectedRevision::Exact(0), vec![event(json!(2))]),
+                request("b", ExpectedRevision::NoStream, vec![repeated]),
+                request("c", ExpectedRevision::NoStream, vec![event(json!(3))]),
+            ],
+        );
+        let first = outcomes[0].as_ref().expect("the first append stands");
+        assert_eq!(first.revision, 1);
+        assert_conflict(&outcomes[1], Some(1));
+        assert_refused(&outcomes[2]);
+        let last = outcomes[3].as_ref().expect("the last append stands");
+        assert_eq!(last.revision, 0);
+        assert!(last.position > first.position);
+        assert_eq!(*newest.borrow(), Some(last.position));
+
+        assert_eq!(ids(&conn, "a").len(), 2);
+        assert!(ids(&conn, "b").is_empty());
+        assert_eq!(ids(&conn, "c").len(), 1);
+    }
+
+    #[test]
+    fn a_multi_event_append_refused_partway_leaves_none_of_its_events() {
+        let (_dir, path) = new_log();
+        let conn = open(&path).expect("the writer's connection");
+        let (head, _newest) = watch::channel(None);
+        let seed = event(json!({"n": 0}));
+        commit_batch(
+            &conn,
+            &head,
+            vec![request("a", ExpectedRevision::NoStream, vec![seed.clone()])],
+        );
+
+        let before = event(json!("before"));
+        let after = event(json!("after"));
+        let twice = event(json!("twice"));
+        let outcomes = commit_batch(
+            &conn,
+            &head,
+            vec![
+                // Its second event repeats one already in the log.
+                request(
+                    "b",
+                    ExpectedRevision::NoStream,
+                    vec![before.clone(), seed.clone(), after.clone()],
+                ),
+                // Its second event repeats its first.
+                request(
+                    "c",
+                    ExpectedRevision::NoStream,
+                    vec![twice.clone(), twice.clone()],
+                ),
+            ],
+        );
+        assert_refused(&outcomes[0]);
+        assert_refused(&outcomes[1]);
+        assert_eq!(count(&conn), 1, "only the seed is in the log");
+
+        // Nothing of the refused appends is left behind: their first ids are still free, and
+        // the streams still begin at revision 0.
+        let outcomes = commit_batch(
+            &conn,
+            &head,
+            vec![
+                request(
+                    "b",
+                    ExpectedRevision::NoStream,
+                    vec![before.clone(), after.clone()],
+                ),
+                request("c", ExpectedRevision::NoStream, vec![twice.clone()]),
+            ],
+        );
+        assert_eq!(outcomes[0].as_ref().expect("b").revision, 1);
+        assert_eq!(outcomes[1].as_ref().expect("c").revision, 0);
+        let hyphenated = |e: &NewEvent| e.event_id.hyphenated().to_string();
+        assert_eq!(ids(&conn, "b"), [hyphenated(&before), hyphenated(&after)]);
+        assert_eq!(ids(&conn, "c"), [hyphenated(&twice)]);
+    }
+
+    #[test]
+    fn a_failure_inside_the_transaction_fails_the_whole_batch_and_writes_nothing() {
+        let (_dir, path) = new_log();
+        let conn = open(&path).expect("the writer's connection");
+        // A failure that is not a refused append, as a full disk would be, on one event type.
+        conn.execute_batch(
+            "CREATE TEMP TRIGGER fail BEFORE INSERT ON events WHEN NEW.event_type = 'Failing'
+             BEGIN SELECT RAISE(ABORT, 'the disk is full'); END;",
+        )
+        .expect("a failing trigger");
+        let (head, newest) = watch::channel(None);
+        let failing = NewEvent {
+            event_type: "Failing".into(),
+            ..event(json!({}))
+        };
+        let outcomes = commit_batch(
+            &conn,
+            &head,
+            vec![
+                request("a", ExpectedRevision::NoStream, vec![event(json!(1))]),
+                request("b", ExpectedRevision::NoStream, vec![failing]),
+                request("c", ExpectedRevision::NoStream, vec![event(json!(3))]),
+            ],
+        );
+        for outcome in &outcomes {
+            match outcome {
+                Err(StoreError::Unavailable(reason)) => {
+                    assert!(reason.contains("the disk is full"), "{reason}")
+                }
+                other => panic!("expected the batch to fail, got {other:?}"),
+            }
+        }
+        assert!(conn.is_autocommit(), "the transaction was rolled back");
+        assert_eq!(count(&conn), 0);
+        assert_eq!(*newest.borrow(), None);
+
+        // The writer goes on with the next batch.
+        let outcomes = commit_batch(
+            &conn,
+            &head,
+            vec![request(
+                "a",
+                ExpectedRevision::NoStream,
+                vec![event(json!(1))],
+            )],
+        );
+        assert_eq!(outcomes[0].as_ref().expect("a").revision, 0);
+    }
+
+    #[test]
+    fn the_writer_thread_ends_when_every_writer_is_gone() {
+        let (_dir, path) = new_log();
+        let conn = open(&path).expect("the writer's connection");
+        let (head, _newest) = watch::channel(None);
+        let (writer, thread) = spawn(conn, head).expect("a thread");
+        drop(writer);
+        thread.join().expect("the thread ends without a panic");
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn racing_appends_with_one_expected_revision_let_exactly_one_in() {
+        let dir = tempfile::tempdir().expect("a temp dir");
+        let store = Arc::new(
+            SqliteEventStore::open(&dir.path().join("events.db"))
+                .await
+                .expect("open the store"),
+        );
+        store
+            .append("flight", ExpectedRevision::NoStream, vec![event(json!(0))])
+            .await
+            .expect("a new stream");
+        let racers = (0..32).map(|n| {
+            let store = store.clone();
+            tokio::spawn(async move {
+                store
+                    .append("flight", ExpectedRevision::Exact(0), vec![event(json!(n))])
+                    .await
+            })
+        });
+        let mut won = 0;
+        for racer in racers.collect::<Vec<_>>() {
+            match racer.await.expect("the racer finishes") {
+                Ok(appended) => {
+                    won += 1;
+                    assert_eq!(appended.revision, 1);
+                }
+                conflict => assert_conflict(&conflict, Some(1)),
+            }
+        }
+        assert_eq!(won, 1);
+        let stream = store.read_stream("flight").await.expect("read");
+        assert_eq!(stream.len(), 2);
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn appends_after_reopening_continue_positions_and_revisions() {
+        let dir = tempfile::tempdir().expect("a temp dir");
+        let path = dir.path().join("events.db");
+        let store = SqliteEventStore::open(&path).await.expect("open");
+        let before = store
+            .append(
+                "flight",
+                ExpectedRevision::NoStream,
+                vec![event(json!(0)), event(json!(1))],
+            )
+            .await
+            .expect("the first append");
+        drop(store);
+
+        let store = SqliteEventStore::open(&path).await.expect("reopen");
+        assert_eq!(
+            store.last_position().await.expect("head"),
+            Some(before.position)
+        );
+        assert_conflict(
+            &store
+                .append("flight", ExpectedRevision::NoStream, vec![event(json!(2))])
+                .await,
+            Some(1),
+        );
+        let after = store
+            .append("flight", ExpectedRevision::Exact(1), vec![event(json!(2))])
+            .await
+            .expect("the append after reopening");
+        assert_eq!(after.revision, 2);
+        assert!(after.position > before.position);
+        let other = store
+            .append("other", ExpectedRevision::NoStream, vec![event(json!(3))])
+            .await
+            .expect("a new stream");
+        assert!(other.position > after.position);
+
+        let stream = store.read_stream("flight").await.expect("read");
+        let revisions: Vec<u64> = stream.iter().map(|e| e.revision).collect();
+        assert_eq!(revisions, [0, 1, 2]);
+        assert!(stream.windows(2).all(|w| w[0].position < w[1].position));
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn data_round_trips_byte_for_byte() {
+        let dir = tempfile::tempdir().expect("a temp dir");
+        let path = dir.path().join("events.db");
+        let store = SqliteEventStore::open(&path).await.expect("open");
+        let written = vec![
+            event(json!({
+                "name": "Ærøskøbing — 東京 🛫",
+                "composed": "é",
+                "decomposed": "e\u{301}",
+                "escapes": "quote \" backslash \\ newline \n tab \t nul \u{0} del \u{7f}",
+                "numbers": [u64::MAX, i64::MIN, 1.5e300, -0.25],
+            })),
+            event(json!({
+                "blob": "✈".repeat(1 << 20),
+                "list": (0..20_000).collect::<Vec<_>>(),
+            })),
+        ];
+        store
+            .append("flight", ExpectedRevision::NoStream, written.clone())
+            .await
+            .expect("append");
+
+        let read = store.read_stream("flight").await.expect("read");
+        let conn = Connection::open(&path).expect("a second connection");
+        let mut raw = conn
+            .prepare("SELECT event_id, data, created FROM events ORDER BY position")
+            .expect("prepare");
+        let raw = raw
+            .query_map([], |row| {
+                Ok((
+                    row.get::<_, String>(0)?,
+                    row.get::<_, String>(1)?,
+                    row.get::<_, String>(2)?,
+                ))
+            })
+            .expect("query")
+            .collect::<rusqlite::Result<Vec<_>>>()
+            .expect("rows");
+        assert_eq!(raw.len(), written.len());
+        for ((event, recorded), (id, data, created)) in written.iter().zip(&read).zip(&raw) {
+            assert_eq!(recorded.data, event.data);
+            assert_eq!(recorded.data_error, None);
+            assert_eq!(recorded.event_id, event.event_id);
+            assert_eq!(*id, event.event_id.hyphenated().to_string());
+            assert_eq!(*data, serde_json::to_string(&event.data).expect("json"));
+            // RFC 3339 in UTC with microseconds and `Z`, as the log has always held it.
+            let parsed = DateTime::parse_from_rfc3339(created).expect("RFC 3339");
+            assert_eq!(
+                parsed
+                    .with_timezone(&Utc)
+                    .to_rfc3339_opts(SecondsFormat::Micros, true),
+                *created
+            );
+            assert_eq!(recorded.created, parsed.with_timezone(&Utc));
+        }
+    }
+}
