@@ -7,11 +7,11 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 use uuid::Uuid;
 
-/// Appends one event per transaction for `duration` through one connection (the event store's
-/// one writer), on the event store's table and with its durability: WAL, `synchronous=FULL`.
+/// Appends one event per transaction for `duration` through one connection opened as the event
+/// store opens its log, on the store's table and with its durability: WAL, `synchronous=FULL`.
 /// Returns transactions per second.
 pub async fn sqlite_single_insert(path: &Path, duration: Duration) -> Result<f64, String> {
-    // The store's own writer: its schema, WAL and `synchronous=FULL`.
+    // The store's schema, WAL and `synchronous=FULL`.
     let mut conn = open_writer(path)
         .await
         .map_err(|e| format!("baseline: {e}"))?;
