@@ -371,21 +371,11 @@ async fn check_promises(stack: &Stack, tally: &Tally) -> usize {
         .build()
         .expect("client");
     for base in stack.bases() {
-        let ready = || {
-            let client = client.clone();
-            let url = format!("{base}/health/ready");
-            async move {
-                client
-                    .get(url)
-                    .send()
-                    .await
-                    .is_ok_and(|r| r.status() == 200)
-            }
-        };
-        crate::support::eventually(
+        crate::support::wait_ready(
+            &client,
+            &base,
             "every backend to be ready after the faults",
             PHASE_LIMIT,
-            ready,
         )
         .await;
     }
@@ -721,21 +711,11 @@ async fn cluster_that_stops_answering_gets_503s_within_the_request_timeout() {
     assert!(append_took < REQUEST_TIMEOUT, "{append_took:?}");
 
     stack.cluster.set_delay(Duration::ZERO);
-    let ready = || {
-        let client = client.clone();
-        let url = format!("{base}/health/ready");
-        async move {
-            client
-                .get(url)
-                .send()
-                .await
-                .is_ok_and(|r| r.status() == 200)
-        }
-    };
-    crate::support::eventually(
+    crate::support::wait_ready(
+        &client,
+        &base,
         "the backend to be ready once the nodes answer",
         PHASE_LIMIT,
-        ready,
     )
     .await;
     for (what, request) in [("create SK2", create("SK2")), ("check in Ann", check_in())] {

@@ -126,17 +126,11 @@ async fn crash_and_recover(store_args: Vec<String>) {
     assert!(acknowledged.len() >= threshold);
 
     let (mut backend, base) = launch(&store_args).await;
-    crate::support::eventually(
+    crate::support::wait_ready(
+        &client,
+        &base,
         "the restarted backend to be ready",
         Duration::from_secs(30),
-        || async {
-            client
-                .get(format!("{base}/health/ready"))
-                .send()
-                .await
-                .map(|r| r.status() == 200)
-                .unwrap_or(false)
-        },
     )
     .await;
     for ack in &acknowledged {

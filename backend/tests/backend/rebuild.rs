@@ -139,17 +139,11 @@ async fn a_rebuild_killed_midway_is_finished_by_the_next_start() {
 
     let (mut backend, base) = crate::crash::launch(&args).await;
     let client = reqwest::Client::new();
-    crate::support::eventually(
+    crate::support::wait_ready(
+        &client,
+        &base,
         "the restarted backend to finish the rebuild and be ready",
         Duration::from_secs(600),
-        || async {
-            client
-                .get(format!("{base}/health/ready"))
-                .send()
-                .await
-                .map(|r| r.status() == 200)
-                .unwrap_or(false)
-        },
     )
     .await;
     backend.start_kill().expect("stop");

@@ -389,6 +389,20 @@ impl TestApp {
     }
 }
 
+/// Waits for the backend at `base` to say it is ready (`/health/ready` answers 200), or fails
+/// after `timeout` naming `what`: for backends a test starts as processes of their own.
+pub async fn wait_ready(client: &reqwest::Client, base: &str, what: &str, timeout: Duration) {
+    let url = format!("{base}/health/ready");
+    eventually(what, timeout, || async {
+        client
+            .get(&url)
+            .send()
+            .await
+            .is_ok_and(|r| r.status() == 200)
+    })
+    .await;
+}
+
 /// Waits for `check` to hold, polling, or fails after `timeout` naming `what`.
 pub async fn eventually<F, Fut>(what: &str, timeout: Duration, mut check: F)
 where
