@@ -9,15 +9,22 @@
 //! worker thread and hands the answer back, so every statement of a batch cost a round trip
 //! between threads; here the statements run where they are called, each prepared once and kept.
 //! Only the tokio side waits asynchronously: it queues its request and awaits the reply.
+//!
+//! After each commit the thread announces the events it wrote, as the log will give them back,
+//! so that a subscriber at the log's head takes them from memory instead of reading back what
+//! was just written (see `subscribe_all`).
 
 use super::BUSY_TIMEOUT;
-use crate::event_store::{Appended, ExpectedRevision, NewEvent, Position, StoreError};
+use crate::event_store::{
+    Appended, ExpectedRevision, NewEvent, Position, RecordedEvent, StoreError,
+};
 use crate::wal;
-use chrono::{SecondsFormat, Utc};
+use chrono::{DateTime, SecondsFormat, Utc};
 use rusqlite::{ffi, Connection, OpenFlags};
 use std::path::Path;
+use std::sync::Arc;
 use std::thread::JoinHandle;
-use tokio::sync::{mpsc, oneshot, watch};
+use tokio::sync::{broadcast, mpsc, oneshot, watch};
 use uuid::Uuid;
 
 /// The most appends committed together; bounds the latency a batch adds to its first member.
@@ -25,6 +32,9 @@ const MAX_BATCH: usize = 256;
 
 /// How an append ends: its place in the log, or why it was refused while its batch committed.
 type Outcome = Result<Appended, StoreError>;
+
+/// The events one commit wrote, in the log's order, exactly as a read of the log returns them.
+pub(super) type Announced = Arc<Vec<RecordedEvent>>;
 
 /// The tokio side of the writer: queues appends for the thread and awaits their replies. The
 /// thread ends once every handle is dropped and the queue is drained.
@@ -45,12 +55,13 @@ impl Writer {
     pub(super) async fn start(
         path: &Path,
         head: watch::Sender<Option<Position>>,
+        announce: broadcast::Sender<Announced>,
     ) -> Result<Self, StoreError> {
         let owned = path.to_owned();
         let conn = tokio::task::spawn_blocking(move || open(&owned))
             .await
             .map_err(|e| cannot_open(path, e))??;
-        let (writer, _thread) = spawn(conn, head).map_err(|e| cannot_open(path, e))?;
+        let (writer, _thread) = spawn(conn, head, announce).map_err(|e| cannot_open(path, e))?;
         Ok(writer)
     }
 
@@ -110,11 +121,12 @@ fn open(path: &Path) -> Result<Connection, StoreError> {
 fn spawn(
     conn: Connection,
     head: watch::Sender<Option<Position>>,
+    announce: broadcast::Sender<Announced>,
 ) -> std::io::Result<(Writer, JoinHandle<()>)> {
     let (requests, queue) = mpsc::channel(4 * MAX_BATCH);
     let thread = std::thread::Builder::new()
         .name("event-log-writer".into())
-        .spawn(move || run(conn, queue, head))?;
+        .spawn(move || run(conn, queue, head, announce))?;
     Ok((Writer { requests }, thread))
 }
 
@@ -122,6 +134,7 @@ fn run(
     conn: Connection,
     mut queue: mpsc::Receiver<AppendRequest>,
     head: watch::Sender<Option<Position>>,
+    announce: broadcast::Sender<Announced>,
 ) {
     while let Some(first) = queue.blocking_recv() {
         let mut batch = vec![first];
@@ -131,7 +144,7 @@ fn run(
                 Err(_) => break,
             }
         }
-        commit(&conn, batch, &head);
+        commit(&conn, batch, &head, &announce);
     }
     if let Err((_, e)) = conn.close() {
         tracing::warn!(error = %e, "closing the event log's writing connection failed");
@@ -139,20 +152,52 @@ fn run(
 }
 
 /// Writes one batch and answers each of its requests: with its own outcome once the batch is
-/// committed, or all with the error that stopped it.
-fn commit(conn: &Connection, batch: Vec<AppendRequest>, head: &watch::Sender<Option<Position>>) {
+/// committed, or all with the error that stopped it. A committed batch is announced first.
+fn commit(
+    conn: &Connection,
+    batch: Vec<AppendRequest>,
+    head: &watch::Sender<Option<Position>>,
+    announce: &broadcast::Sender<Announced>,
+) {
     match write_batch(conn, &batch) {
-        Ok(outcomes) => {
-            let newest = outcomes
+        Ok(written) => {
+            let newest = written
+                .outcomes
                 .iter()
-                .filter_map(|o| o.as_ref().ok())
+                .filter_map(|(o, _)| o.as_ref().ok())
                 .map(|a| a.position)
                 .max();
+            let mut events = Vec::new();
+            let created = DateTime::parse_from_rfc3339(&written.created).ok();
+            let announcing = announce.receiver_count() > 0 && created.is_some();
+            let mut replies = Vec::with_capacity(batch.len());
+            for (request, (outcome, positions)) in batch.into_iter().zip(written.outcomes) {
+                let AppendRequest {
+                    stream,
+                    events: appended,
+                    reply,
+                    ..
+                } = request;
+                if let (true, Ok(done), Some(created)) = (announcing, &outcome, created) {
+                    events.extend(recorded(
+                        &stream,
+                        appended,
+                        done,
+                        &positions,
+                        created.with_timezone(&Utc),
+                    ));
+                }
+                replies.push((reply, outcome));
+            }
             if let Some(newest) = newest {
                 head.send_replace(Some(newest));
             }
-            for (request, outcome) in batch.into_iter().zip(outcomes) {
-                let _ = request.reply.send(outcome);
+            if announcing && !events.is_empty() {
+                // No subscriber at the head is not an error: they read the log.
+                let _ = announce.send(Arc::new(events));
+            }
+            for (reply, outcome) in replies {
+                let _ = reply.send(outcome);
             }
         }
         Err(e) => {
@@ -167,9 +212,42 @@ fn commit(conn: &Connection, batch: Vec<AppendRequest>, head: &watch::Sender<Opt
     }
 }
 
+/// The events of one append as the log holds them: the data as appended, which reads back equal
+/// to itself (`serde_json` parses floats exactly, with `float_roundtrip`).
+fn recorded<'a>(
+    stream: &'a str,
+    events: Vec<NewEvent>,
+    done: &Appended,
+    positions: &'a [Position],
+    created: DateTime<Utc>,
+) -> impl Iterator<Item = RecordedEvent> + 'a {
+    let first = done.revision + 1 - events.len() as u64;
+    events
+        .into_iter()
+        .zip(positions.iter().copied())
+        .enumerate()
+        .map(move |(n, (event, position))| RecordedEvent {
+            stream: stream.to_owned(),
+            revision: first + n as u64,
+            position,
+            event_id: event.event_id,
+            event_type: event.event_type,
+            data: event.data,
+            data_error: None,
+            created,
+        })
+}
+
+/// A committed batch: each append's outcome with the positions of its events (none when it was
+/// refused), and the time written into every event.
+struct Written {
+    outcomes: Vec<(Outcome, Vec<Position>)>,
+    created: String,
+}
+
 /// One transaction for the whole batch. The answer is `Err` only when the whole batch failed,
 /// and then its transaction is rolled back; a refused append is an `Ok(Err)` among the outcomes.
-fn write_batch(conn: &Connection, batch: &[AppendRequest]) -> rusqlite::Result<Vec<Outcome>> {
+fn write_batch(conn: &Connection, batch: &[AppendRequest]) -> rusqlite::Result<Written> {
     // A transaction left open by a rollback that failed would refuse every later BEGIN.
     if !conn.is_autocommit() {
         run_cached(conn, "ROLLBACK")?;
@@ -187,14 +265,14 @@ fn write_batch(conn: &Connection, batch: &[AppendRequest]) -> rusqlite::Result<V
     written
 }
 
-fn append_all(conn: &Connection, batch: &[AppendRequest]) -> rusqlite::Result<Vec<Outcome>> {
+fn append_all(conn: &Connection, batch: &[AppendRequest]) -> rusqlite::Result<Written> {
     let created = Utc::now().to_rfc3339_opts(SecondsFormat::Micros, true);
     let outcomes = batch
         .iter()
         .map(|request| append_one(conn, request, &created))
         .collect::<rusqlite::Result<Vec<_>>>()?;
     run_cached(conn, "COMMIT")?;
-    Ok(outcomes)
+    Ok(Written { outcomes, created })
 }
 
 /// One append: the stream's newest revision is checked first, so a conflict writes nothing;
@@ -205,7 +283,7 @@ fn append_one(
     conn: &Connection,
     request: &AppendRequest,
     created: &str,
-) -> rusqlite::Result<Outcome> {
+) -> rusqlite::Result<(Outcome, Vec<Position>)> {
     let actual: Option<i64> = conn
         .prepare_cached("SELECT MAX(revision) FROM events WHERE stream = ?1")?
         .query_row([&request.stream], |row| row.get(0))?;
@@ -214,25 +292,27 @@ fn append_one(
         ExpectedRevision::Exact(revision) => (Some(revision as i64), revision as i64 + 1),
     };
     if actual != wanted {
-        return Ok(Err(StoreError::Conflict {
+        let conflict = StoreError::Conflict {
             stream: request.stream.clone(),
             expected: request.expected,
             actual: actual.map(|r| r as u64),
-        }));
+        };
+        return Ok((Err(conflict), Vec::new()));
     }
     let several = request.events.len() > 1;
     if several {
         run_cached(conn, "SAVEPOINT append")?;
     }
     match insert_events(conn, request, first, created) {
-        Ok(position) => {
+        Ok(positions) => {
             if several {
                 run_cached(conn, "RELEASE append")?;
             }
-            Ok(Ok(Appended {
+            let appended = Appended {
                 revision: (first + request.events.len() as i64 - 1) as u64,
-                position,
-            }))
+                position: positions.last().copied().unwrap_or_default(),
+            };
+            Ok((Ok(appended), positions))
         }
         // A repeated event id: this append is refused and its neighbours stand. Any other
         // failure (disk full, I/O) may have ended the transaction, so the whole batch fails.
@@ -241,32 +321,33 @@ fn append_one(
                 run_cached(conn, "ROLLBACK TO append")?;
                 run_cached(conn, "RELEASE append")?;
             }
-            Ok(Err(StoreError::Corrupt(format!(
+            let refused = StoreError::Corrupt(format!(
                 "append to {} refused by the event log: {e}",
                 request.stream
-            ))))
+            ));
+            Ok((Err(refused), Vec::new()))
         }
         Err(e) => Err(e),
     }
 }
 
-/// Inserts the append's events in order and answers the position of the last.
+/// Inserts the append's events in order and answers their positions.
 fn insert_events(
     conn: &Connection,
     request: &AppendRequest,
     first: i64,
     created: &str,
-) -> rusqlite::Result<Position> {
+) -> rusqlite::Result<Vec<Position>> {
     let mut insert = conn.prepare_cached(
         "INSERT INTO events (stream, revision, event_id, event_type, data, created)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
     )?;
-    let mut position = 0;
+    let mut positions = Vec::with_capacity(request.events.len());
     for (n, event) in request.events.iter().enumerate() {
         // The text forms readers parse: a hyphenated id and compact JSON.
         let mut id = Uuid::encode_buffer();
         let id: &str = event.event_id.hyphenated().encode_lower(&mut id);
-        position = insert.insert((
+        let position = insert.insert((
             &request.stream,
             first + n as i64,
             id,
@@ -274,8 +355,9 @@ fn insert_events(
             event.data.to_string(),
             created,
         ))?;
+        positions.push(position as Position);
     }
-    Ok(position as Position)
+    Ok(positions)
 }
 
 fn run_cached(conn: &Connection, sql: &str) -> rusqlite::Result<()> {
@@ -349,7 +431,7 @@ mod tests {
         requests: Vec<(AppendRequest, oneshot::Receiver<Outcome>)>,
     ) -> Vec<Outcome> {
         let (batch, answers): (Vec<_>, Vec<_>) = requests.into_iter().unzip();
-        commit(conn, batch, head);
+        commit(conn, batch, head, &broadcast::channel(1).0);
         answers
             .into_iter()
             .map(|mut answer| answer.try_recv().expect("every request is answered"))
@@ -538,7 +620,7 @@ mod tests {
         let (_dir, path) = new_log();
         let conn = open(&path).expect("the writer's connection");
         let (head, _newest) = watch::channel(None);
-        let (writer, thread) = spawn(conn, head).expect("a thread");
+        let (writer, thread) = spawn(conn, head, broadcast::channel(1).0).expect("a thread");
         drop(writer);
         thread.join().expect("the thread ends without a panic");
     }
