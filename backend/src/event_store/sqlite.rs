@@ -178,18 +178,16 @@ impl EventStore for SqliteEventStore {
                         return;
                     }
                 };
-                size = match page.len() as i64 == size {
-                    true => CATCH_UP_PAGE,
-                    false => PAGE,
-                };
-                let at_head = (page.len() as i64) < size;
+                // A full page means more behind it: read on without waiting.
+                let full = page.len() as i64 == size;
+                size = if full { CATCH_UP_PAGE } else { PAGE };
                 for event in page {
                     after = Some(event.position);
                     if tx.send(Ok(event)).await.is_err() {
                         return;
                     }
                 }
-                if !at_head {
+                if full {
                     continue;
                 }
                 match follow_announced(&mut announced, &mut after, &tx).await {
