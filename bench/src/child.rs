@@ -104,10 +104,7 @@ impl Child {
 
     /// The most memory the child has held at once so far (VmHWM), in MiB.
     pub fn peak_rss_mb(&self) -> Option<f64> {
-        let status = std::fs::read_to_string(format!("/proc/{}/status", self.pid())).ok()?;
-        let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
-        let kib: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
-        Some(kib / 1024.0)
+        memory_mb(&self.pid().to_string(), Memory::Peak)
     }
 
     /// The CPU time the child has used so far, user and system, all threads
@@ -140,6 +137,27 @@ impl Child {
         let _ = self.process.kill();
         let _ = self.process.wait();
     }
+}
+
+/// A figure of `/proc/PID/status`.
+#[derive(Clone, Copy, Debug)]
+pub enum Memory {
+    /// What the process holds now (VmRSS).
+    Resident,
+    /// The most it has held at once (VmHWM).
+    Peak,
+}
+
+/// A memory figure of the process `pid` (a number, or `self`), in MiB.
+pub fn memory_mb(pid: &str, which: Memory) -> Option<f64> {
+    let field = match which {
+        Memory::Resident => "VmRSS:",
+        Memory::Peak => "VmHWM:",
+    };
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let line = status.lines().find(|l| l.starts_with(field))?;
+    let kib: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib / 1024.0)
 }
 
 impl Child {

@@ -319,7 +319,8 @@ fn start(console: &Path, api: &str, markers: &Markers) -> Result<Start, String> 
             std::thread::sleep(rest);
         }
         let pid = pid.ok_or("console: no process id")?;
-        let rss_mb = rss_mb(pid).ok_or("console: its memory could not be read")?;
+        let rss_mb = child::memory_mb(&pid.to_string(), child::Memory::Resident)
+            .ok_or("console: its memory could not be read")?;
         Ok(Start {
             start_ms,
             flights_ms,
@@ -346,18 +347,6 @@ fn start(console: &Path, api: &str, markers: &Markers) -> Result<Start, String> 
 enum Seen {
     Window(Instant),
     Flights(Instant),
-}
-
-fn rss_mb(pid: u32) -> Option<f64> {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
-    let kb: f64 = status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmRSS:"))?
-        .split_whitespace()
-        .next()?
-        .parse()
-        .ok()?;
-    Some(kb / 1024.0)
 }
 
 #[cfg(test)]

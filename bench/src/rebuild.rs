@@ -1,7 +1,7 @@
 //! The rebuild: a log of realistic tours written straight into an SQLite event file, then the
 //! backend started with `--rebuild` and timed until `/health/ready`.
 
-use crate::child::Child;
+use crate::child::{memory_mb, Child, Memory};
 use crate::stores::Stores;
 use clap::Parser;
 use flightdeck_backend::event_store::sqlite::SqliteEventStore;
@@ -198,9 +198,9 @@ pub async fn rebuild(
     let verifying = Instant::now();
     verify(stores, dir, events).await?;
     let verify_seconds = verifying.elapsed().as_secs_f64();
-    let verify_rss_mb = own_peak_rss_mb();
+    let verify_rss_mb = memory_mb("self", Memory::Peak);
     give_back_memory();
-    if let Some(now) = own_rss_mb() {
+    if let Some(now) = memory_mb("self", Memory::Resident) {
         eprintln!("rebuild: verified; this process holds {now:.0} MiB after giving back verify's");
     }
     Ok(Rebuilt {
@@ -269,21 +269,4 @@ async fn verify(stores: &Stores, dir: &Path, events: u64) -> Result<(), String> 
         ));
     }
     Ok(())
-}
-
-/// This process's peak resident set (VmHWM), in MiB.
-fn own_peak_rss_mb() -> Option<f64> {
-    own_status_mb("VmHWM:")
-}
-
-fn own_rss_mb() -> Option<f64> {
-    own_status_mb("VmRSS:")
-}
-
-/// A memory figure of this process from `/proc/self/status`, in MiB.
-fn own_status_mb(field: &str) -> Option<f64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let line = status.lines().find(|l| l.starts_with(field))?;
-    let kib: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
-    Some(kib / 1024.0)
 }

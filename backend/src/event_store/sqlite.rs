@@ -308,7 +308,8 @@ mod tests {
 
     const WITHIN: Duration = Duration::from_secs(30);
 
-    fn event(data: Value) -> NewEvent {
+    /// An event of its own id, for the store's tests and its writer's.
+    pub(super) fn event(data: Value) -> NewEvent {
         NewEvent {
             event_id: Uuid::new_v4(),
             event_type: "Tested".into(),
